@@ -1,0 +1,87 @@
+"""The complaint desk application: create_app() wires one concern per init_* function."""
+import re
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Flask, redirect, request
+from flask_appbuilder import AppBuilder
+
+from .extensions import csrf, db, migrate
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app from config.py, the environment and `overrides` (tests)."""
+    app = Flask(__name__, instance_path=str(BASE_DIR / "instance"))
+    app.config.from_object("config")
+    app.config.update(overrides or {})
+    from .security import password_policy
+
+    app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = password_policy
+    init_database(app)
+    init_security(app)
+    init_appbuilder(app)
+    init_page_limits(app)
+    from .formatting import init_template_helpers
+
+    init_template_helpers(app)
+    from .cli import complaints
+
+    app.cli.add_command(complaints)
+    return app
+
+
+def init_database(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True, render_as_batch=True)
+
+
+def init_security(app: Flask) -> None:
+    csrf.init_app(app)
+
+    @app.before_request
+    def _api_cookie_requests_need_csrf():
+        # The API skips CSRF for token clients; a browser session calling it must send the token.
+        if (request.path.startswith("/api/") and request.method not in ("GET", "HEAD", "OPTIONS")
+                and not request.headers.get("Authorization", "").startswith("Bearer ")
+                and app.config.get("WTF_CSRF_ENABLED", True)):
+            csrf.protect()
+
+
+def init_appbuilder(app: Flask) -> None:
+    with app.app_context():
+        appbuilder = AppBuilder(update_perms=False)
+        appbuilder.init_app(app, db.session)
+        from .api import ComplaintApi
+        from .views import register_views
+
+        register_views(appbuilder)
+        appbuilder.add_api(ComplaintApi)
+
+
+_PAGE_ARG = re.compile(r"^(psize|page)_\w+$")
+
+
+def init_page_limits(app: Flask) -> None:
+    """Clamp list paging arguments: FAB accepts any psize_*/page_* and fails on non-numbers."""
+    limit = app.config["LIST_MAX_PAGE_SIZE"]
+
+    @app.before_request
+    def _clamp_paging():
+        bad = False
+        args = []
+        for key, value in request.args.items(multi=True):
+            if _PAGE_ARG.match(key):
+                try:
+                    number = int(value)
+                except ValueError:
+                    bad = True  # dropped: the list falls back to its default
+                    continue
+                low, high = (1, limit) if key.startswith("psize_") else (0, 10**6)
+                clamped = min(max(number, low), high)
+                if str(clamped) != value:
+                    bad, value = True, str(clamped)
+            args.append((key, value))
+        if bad:
+            return redirect(f"{request.path}?{urlencode(args)}")

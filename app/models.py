@@ -1,0 +1,234 @@
+"""The data model: offices, staff membership, categories, complainants, complaints,
+evidence attachments and the append-only event log."""
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy.orm import relationship
+
+from . import clock
+from .enums import Channel, EventKind, Grade, Status, Urgency, Validity
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Stores naive UTC, returns aware UTC: the same on SQLite and PostgreSQL.
+
+    A naive value (a date typed into a list filter) is read as the company's local time."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return clock.from_local(value).astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+def _enum(cls, length=24):
+    return sa.Enum(cls, native_enum=False, length=length, validate_strings=True)
+
+
+office_staff = sa.Table(
+    "office_staff",
+    Model.metadata,
+    sa.Column("office_id", sa.Integer, sa.ForeignKey("office.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("ab_user.id", ondelete="CASCADE"), primary_key=True,
+              index=True),
+)
+
+
+class Office(Model):
+    """A management office (管理处) with its own staff and households."""
+
+    __tablename__ = "office"
+    id = sa.Column(sa.Integer, primary_key=True)
+    code = sa.Column(sa.String(16), unique=True, nullable=False)
+    name = sa.Column(sa.String(100), unique=True, nullable=False)
+    households = sa.Column(sa.Integer, nullable=False, default=0)
+    staff = relationship(User, secondary=office_staff, backref="offices")
+
+    def __str__(self):
+        return self.name
+
+    def __repr__(self):
+        return f"<Office {self.code}>"
+
+
+class Category(Model):
+    """A configurable complaint category; repair sub-types hang under their parent."""
+
+    __tablename__ = "category"
+    id = sa.Column(sa.Integer, primary_key=True)
+    code = sa.Column(sa.String(32), unique=True, nullable=False)
+    name = sa.Column(sa.String(100), nullable=False)
+    parent_id = sa.Column(sa.Integer, sa.ForeignKey("category.id"), index=True)
+    parent = relationship("Category", remote_side=[id], backref="children")
+    active = sa.Column(sa.Boolean, nullable=False, default=True)
+    note = sa.Column(sa.String(200))
+
+    def __str__(self):
+        return f"{self.parent.name} / {self.name}" if self.parent else self.name
+
+    def __repr__(self):
+        return f"<Category {self.code}>"
+
+
+class Complainant(Model):
+    """A resident who complains. Identity and contact are confidential (domain.md: Intake)."""
+
+    __tablename__ = "complainant"
+    id = sa.Column(sa.Integer, primary_key=True)
+    office_id = sa.Column(sa.Integer, sa.ForeignKey("office.id"), nullable=False)
+    office = relationship(Office)
+    name = sa.Column(sa.String(50), nullable=False)
+    room = sa.Column(sa.String(30), nullable=False, default="")
+    phone = sa.Column(sa.String(30), nullable=False, default="")
+
+    __table_args__ = (sa.Index("ix_complainant_office_phone", "office_id", "phone"),)
+
+    def __str__(self):
+        return f"{self.name} {self.room}".strip()
+
+    def __repr__(self):
+        return f"<Complainant {self.id}>"
+
+
+class CaseCounter(Model):
+    """The last case number given out per office and local day."""
+
+    __tablename__ = "case_counter"
+    office_id = sa.Column(sa.Integer, sa.ForeignKey("office.id"), primary_key=True)
+    day = sa.Column(sa.Date, primary_key=True)
+    last = sa.Column(sa.Integer, nullable=False)
+
+
+class Complaint(Model):
+    """One complaint case and where it stands in the workflow."""
+
+    __tablename__ = "complaint"
+    id = sa.Column(sa.Integer, primary_key=True)
+    case_number = sa.Column(sa.String(40), unique=True, nullable=False)
+    office_id = sa.Column(sa.Integer, sa.ForeignKey("office.id"), nullable=False)
+    office = relationship(Office)
+    channel = sa.Column(_enum(Channel), nullable=False, default=Channel.PHONE)
+    category_id = sa.Column(sa.Integer, sa.ForeignKey("category.id"), nullable=False, index=True)
+    category = relationship(Category)
+    urgency = sa.Column(_enum(Urgency), nullable=False, default=Urgency.GENERAL, index=True)
+    grade = sa.Column(_enum(Grade), index=True)
+    validity = sa.Column(_enum(Validity), nullable=False, default=Validity.PENDING, index=True)
+    tier = sa.Column(sa.Integer, nullable=False, default=1)
+    status = sa.Column(_enum(Status), nullable=False, default=Status.RECEIVED)
+    assignee_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    assignee = relationship(User, foreign_keys=[assignee_id])
+    respondent_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"), index=True)
+    respondent = relationship(User, foreign_keys=[respondent_id])
+    respondent_department = sa.Column(sa.String(100))
+    complainant_id = sa.Column(sa.Integer, sa.ForeignKey("complainant.id"), nullable=False, index=True)
+    complainant = relationship(Complainant)
+    description = sa.Column(sa.Text, nullable=False)
+    on_the_spot = sa.Column(sa.Boolean, nullable=False, default=False)
+
+    plan_measures = sa.Column(sa.Text)
+    plan_deadline = sa.Column(UTCDateTime)
+    plan_owner_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    plan_owner = relationship(User, foreign_keys=[plan_owner_id])
+    resolution = sa.Column(sa.Text)
+    void_reason = sa.Column(sa.Text)
+
+    received_at = sa.Column(UTCDateTime, nullable=False)
+    acknowledged_at = sa.Column(UTCDateTime)
+    first_feedback_at = sa.Column(UTCDateTime)
+    investigation_started_at = sa.Column(UTCDateTime)
+    plan_proposed_at = sa.Column(UTCDateTime)
+    plan_approved_at = sa.Column(UTCDateTime)
+    resolved_at = sa.Column(UTCDateTime)
+    confirmed_at = sa.Column(UTCDateTime)
+    closed_at = sa.Column(UTCDateTime)
+    voided_at = sa.Column(UTCDateTime)
+    escalated_at = sa.Column(UTCDateTime)
+
+    created_by_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    created_by = relationship(User, foreign_keys=[created_by_id])
+    updated_at = sa.Column(UTCDateTime, nullable=False)
+    # Bumped by every change; a save or action made against an older version is refused.
+    version = sa.Column(sa.Integer, nullable=False)
+
+    events = relationship("ComplaintEvent", back_populates="complaint", order_by="ComplaintEvent.id",
+                          passive_deletes="all")
+    attachments = relationship("Attachment", back_populates="complaint", order_by="Attachment.id",
+                               passive_deletes="all")
+
+    # The workflow sets the version itself (one step per change); the UPDATE checks the old one.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    __table_args__ = (
+        # Queues, filters and the default order (newest first) each have an index.
+        sa.Index("ix_complaint_office_received", "office_id", "received_at"),
+        sa.Index("ix_complaint_received", "received_at"),
+        sa.Index("ix_complaint_office_status_tier", "office_id", "status", "tier"),
+        sa.Index("ix_complaint_status_tier", "status", "tier"),
+        sa.Index("ix_complaint_assignee_status", "assignee_id", "status"),
+        sa.Index("ix_complaint_tier", "tier"),
+        sa.Index("ix_complaint_channel", "channel"),
+    )
+
+    def __str__(self):
+        return self.case_number
+
+    def __repr__(self):
+        return f"<Complaint {self.case_number} {self.status.name if self.status else None}>"
+
+
+class ComplaintEvent(Model):
+    """One entry of a complaint's history: who did what, when, from which state to which.
+    Rows are never updated or deleted."""
+
+    __tablename__ = "complaint_event"
+    id = sa.Column(sa.Integer, primary_key=True)
+    complaint_id = sa.Column(sa.Integer, sa.ForeignKey("complaint.id"), nullable=False, index=True)
+    complaint = relationship(Complaint, back_populates="events")
+    at = sa.Column(UTCDateTime, nullable=False)
+    # Null actor means the system itself (scheduler, automatic rule).
+    actor_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    actor = relationship(User)
+    kind = sa.Column(_enum(EventKind), nullable=False)
+    from_status = sa.Column(_enum(Status))
+    to_status = sa.Column(_enum(Status))
+    from_tier = sa.Column(sa.Integer)
+    to_tier = sa.Column(sa.Integer)
+    note = sa.Column(sa.Text, nullable=False, default="")
+    # The complaint's version after this event: "what changed since version N".
+    version = sa.Column(sa.Integer, nullable=False)
+
+    def __repr__(self):
+        return f"<ComplaintEvent {self.complaint_id} {self.kind.name}>"
+
+
+class Attachment(Model):
+    """An evidence file of a complaint, stored outside the web root under a random name."""
+
+    __tablename__ = "attachment"
+    id = sa.Column(sa.Integer, primary_key=True)
+    complaint_id = sa.Column(sa.Integer, sa.ForeignKey("complaint.id"), nullable=False, index=True)
+    complaint = relationship(Complaint, back_populates="attachments")
+    original_name = sa.Column(sa.String(255), nullable=False)
+    stored_name = sa.Column(sa.String(64), unique=True, nullable=False)
+    content_type = sa.Column(sa.String(100), nullable=False)
+    size = sa.Column(sa.Integer, nullable=False)
+    uploaded_by_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    uploaded_by = relationship(User)
+    uploaded_at = sa.Column(UTCDateTime, nullable=False)
+
+    def __str__(self):
+        return self.original_name
+
+
+@sa.event.listens_for(ComplaintEvent, "before_update")
+@sa.event.listens_for(ComplaintEvent, "before_delete")
+def _event_log_is_append_only(mapper, connection, target):
+    raise RuntimeError("complaint events are append-only")

@@ -1,0 +1,77 @@
+"""Role and permission names, and the default grants of each role, in one place."""
+from flask_babel import lazy_gettext as _l
+
+# Every complaint screen and the complaint API share this permission resource.
+RESOURCE_COMPLAINT = "Complaint"
+RESOURCE_OFFICE = "Office"
+RESOURCE_CATEGORY = "Category"
+
+ROLE_CUSTOMER_SERVICE = "Customer Service"
+ROLE_SUPERVISOR = "Supervisor"
+ROLE_GENERAL_MANAGER = "General Manager"
+ROLE_ADMIN = "Admin"
+
+ROLE_LABELS = {
+    ROLE_CUSTOMER_SERVICE: _l("Customer Service"),
+    ROLE_SUPERVISOR: _l("Supervisor"),
+    ROLE_GENERAL_MANAGER: _l("General Manager"),
+    ROLE_ADMIN: _l("Admin"),
+    "Public": _l("Public"),
+}
+
+# The highest tier a role handles (domain.md: Who works in it).
+ROLE_TIERS = {
+    ROLE_CUSTOMER_SERVICE: 1,
+    ROLE_SUPERVISOR: 2,
+    ROLE_GENERAL_MANAGER: 3,
+    ROLE_ADMIN: 3,
+}
+# The general manager sees every office (domain.md: Who works in it).
+ALL_OFFICE_ROLES = {ROLE_GENERAL_MANAGER, ROLE_ADMIN}
+
+# FAB method → permission, shared by the complaint screens and the API.
+METHOD_PERMISSIONS = {
+    "list": "read",
+    "show": "read",
+    "get": "read",
+    "get_list": "read",
+    "info": "read",
+    "events": "read",
+    "timeline": "read",
+    "download": "read",
+    "add": "write",
+    "post": "write",
+    "edit": "write",
+    "put": "write",
+    "act": "read",  # the workflow checks the action's own permission
+    "upload": "attach",
+    "bulk_acknowledge": "acknowledge",
+}
+
+# Workflow actions, each its own permission on the Complaint resource.
+CS_ACTIONS = [
+    "acknowledge", "assign", "start_investigation", "propose_plan", "record_progress",
+    "record_feedback", "resolve", "record_confirmation", "escalate", "appeal",
+]
+SUPERVISOR_ACTIONS = CS_ACTIONS + ["approve_plan", "send_back_plan", "mark_validity", "close", "void"]
+# The permissions every complaint screen and the API declare on the Complaint resource.
+COMPLAINT_BASE_PERMISSIONS = ["can_" + n for n in ["read", "write", "attach"] + SUPERVISOR_ACTIONS]
+
+_MENUS = ["Complaints", "My queue", "All complaints", "Register complaint"]
+_SELF_SERVICE = [
+    ("can_userinfo", "UserDBModelView"),
+    ("can_this_form_get", "ResetMyPasswordView"),
+    ("can_this_form_post", "ResetMyPasswordView"),
+    ("menu_access", "Notifications"),
+] + [("menu_access", m) for m in _MENUS]
+
+
+def _complaint(names):
+    return [("can_" + n, RESOURCE_COMPLAINT) for n in ["read", "write", "attach"] + names]
+
+
+DEFAULT_ROLE_PERMISSIONS = {
+    ROLE_CUSTOMER_SERVICE: _complaint(CS_ACTIONS) + _SELF_SERVICE,
+    ROLE_SUPERVISOR: _complaint(SUPERVISOR_ACTIONS) + _SELF_SERVICE,
+    ROLE_GENERAL_MANAGER: _complaint(SUPERVISOR_ACTIONS) + _SELF_SERVICE,
+}

@@ -1,0 +1,78 @@
+"""Application configuration, read from the environment with safe defaults."""
+import os
+import secrets
+from pathlib import Path
+
+from flask_appbuilder.const import AUTH_DB
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _secret_key() -> str:
+    """Return SECRET_KEY from the environment, or one generated once and kept in instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+SQLALCHEMY_DATABASE_URI = os.environ.get(
+    "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'complaints.db'}"
+)
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+APP_NAME = "物业投诉处理与回访"
+APP_THEME = ""
+# The company's time zone: timestamps are stored in UTC and shown in this zone.
+TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
+
+# Schema comes only from migrations; roles and permissions only from `complaints init`.
+FAB_UPDATE_PERMS = False
+# FAB would otherwise create_all() on a fresh database, after which `db upgrade` fails.
+FAB_CREATE_DB = False
+FAB_ADD_SECURITY_API = False
+FAB_API_SWAGGER_UI = True
+FAB_SECURITY_MANAGER_CLASS = "app.security.ComplaintSecurityManager"
+FAB_INDEX_VIEW = "app.views.HomeView"
+FAB_API_MAX_PAGE_SIZE = 100
+# Largest page a list screen serves; bigger or malformed psize_* values are clamped.
+LIST_MAX_PAGE_SIZE = 100
+
+AUTH_TYPE = AUTH_DB
+AUTH_ROLE_ADMIN = "Admin"
+AUTH_ROLE_PUBLIC = "Public"
+AUTH_USER_REGISTRATION = False
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per minute")
+RATELIMIT_ENABLED = True
+RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+FAB_PASSWORD_COMPLEXITY_ENABLED = True
+
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = None  # a form kept open through a long phone call stays valid
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+BABEL_DEFAULT_LOCALE = "zh"
+# Dates are shown in the company's zone.
+BABEL_DEFAULT_TIMEZONE = TIME_ZONE
+BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+LANGUAGES = {
+    "zh": {"flag": "cn", "name": "简体中文"},
+    "zh_HK": {"flag": "hk", "name": "繁體中文"},
+    "en": {"flag": "gb", "name": "English"},
+}
+
+# Evidence files: kept outside the web root, checked by content, capped in size.
+ATTACHMENT_FOLDER = os.environ.get("ATTACHMENT_FOLDER", str(INSTANCE_DIR / "attachments"))
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024))
+MAX_CONTENT_LENGTH = ATTACHMENT_MAX_BYTES + 1024 * 1024
+
+# The in-process scheduler (embedded default only); production runs `complaints scheduler`.
+SCHEDULER_IN_PROCESS = os.environ.get("SCHEDULER_IN_PROCESS", "0") == "1"
