@@ -28,6 +28,16 @@ def tier_label(tier) -> str:
     return str(Tier(tier).label) if tier else ""
 
 
+def enum_label(enum_cls):
+    """A formatter for screens, which hand over an enum's value: show its label instead."""
+    return lambda value: str(enum_cls(value).label) if value else ""
+
+
+def blank(value) -> str:
+    """Show nothing, rather than "None", for an empty field."""
+    return "" if value is None else str(value)
+
+
 def field_labels(names: str) -> str:
     """'grade, urgency' → the fields' labels in the user's language."""
     return "、".join(str(FIELD_LABELS.get(n.strip(), n.strip())) for n in names.split(",") if n.strip())

@@ -13,7 +13,7 @@ from .enums import Channel, Grade, Status, Tier, Urgency, Validity
 from .extensions import db
 from .filters import MyQueueFilter, OfficeScopeFilter
 from .forms import EDIT_COLUMNS, INTAKE_COLUMNS, EditForm, IntakeForm
-from .formatting import FIELD_LABELS, local_time, tier_label
+from .formatting import FIELD_LABELS, blank, enum_label, local_time, tier_label
 from .models import Category, Complaint, Office
 from .params import coerce_action_params
 from .permissions import COMPLAINT_BASE_PERMISSIONS, METHOD_PERMISSIONS, RESOURCE_CATEGORY, RESOURCE_COMPLAINT, RESOURCE_OFFICE
@@ -68,9 +68,12 @@ class ComplaintView(ModelView):
     # The list shows the complainant by name only; phone stays on the detail page (confidential).
     label_columns = FIELD_LABELS
     formatters_columns = {
-        "tier": tier_label,
+        "tier": tier_label, "status": enum_label(Status), "urgency": enum_label(Urgency),
+        "grade": enum_label(Grade), "validity": enum_label(Validity), "channel": enum_label(Channel),
         "received_at": local_time, "acknowledged_at": local_time, "resolved_at": local_time,
         "closed_at": local_time, "plan_deadline": local_time,
+        **{name: blank for name in ("assignee", "respondent", "respondent_department", "plan_measures",
+                                    "plan_owner", "resolution", "void_reason", "created_by")},
     }
     page_size = 25
     add_form, add_columns = IntakeForm, INTAKE_COLUMNS
