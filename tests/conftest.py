@@ -85,14 +85,28 @@ def database_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app(database_url, tmp_path_factory):
-    application = make_app(database_url, tmp_path_factory.mktemp("files"))
+def files_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("files")
+
+
+@pytest.fixture(scope="session")
+def app(database_url, files_dir):
+    """The app whose context each test runs in (pushed by pytest-flask), for direct DB work."""
+    application = make_app(database_url, files_dir)
     with application.app_context():
         flask_migrate.upgrade()
         sync_roles_and_permissions()
         ensure_categories()
         _build_world(application)
     return application
+
+
+@pytest.fixture(scope="session")
+def web_app(app, database_url, files_dir):
+    """A second instance of the same app for the test clients. Flask reuses a pushed app
+    context of the same app for requests, which would share `g` (the logged-in user, the
+    CSRF token) between clients; requests to this instance each get their own context."""
+    return make_app(database_url, files_dir)
 
 
 def _build_world(application):
@@ -191,41 +205,41 @@ class StaffClient:
         return self.post(f"/complaints/act/{pk}", data={"action": action, **fields})
 
 
-def _client_for(app, username):
-    return StaffClient(app.test_client(), username)
+def _client_for(web_app, username):
+    return StaffClient(web_app.test_client(), username)
 
 
 @pytest.fixture
-def cs_client(app, world):
-    return _client_for(app, "cs")
+def cs_client(web_app, world):
+    return _client_for(web_app, "cs")
 
 
 @pytest.fixture
-def supervisor_client(app, world):
-    return _client_for(app, "sup")
+def supervisor_client(web_app, world):
+    return _client_for(web_app, "sup")
 
 
 @pytest.fixture
-def gm_client(app, world):
-    return _client_for(app, "gm")
+def gm_client(web_app, world):
+    return _client_for(web_app, "gm")
 
 
 @pytest.fixture
-def admin_client(app, world):
-    return _client_for(app, "admin")
+def admin_client(web_app, world):
+    return _client_for(web_app, "admin")
 
 
 @pytest.fixture
-def other_office_client(app, world):
+def other_office_client(web_app, world):
     """Customer service of the Shanghai office, which must not reach Beijing's cases."""
-    return _client_for(app, "sh_cs")
+    return _client_for(web_app, "sh_cs")
 
 
 @pytest.fixture
-def anonymous_client(app):
-    return StaffClient(app.test_client())
+def anonymous_client(web_app):
+    return StaffClient(web_app.test_client())
 
 
 @pytest.fixture
-def client_for(app, world):
-    return lambda username: _client_for(app, username)
+def client_for(web_app, world):
+    return lambda username: _client_for(web_app, username)
