@@ -43,7 +43,9 @@ def init_security(app: Flask) -> None:
     @app.before_request
     def _api_cookie_requests_need_csrf():
         # The API skips CSRF for token clients; a browser session calling it must send the token.
-        if (request.path.startswith("/api/") and request.method not in ("GET", "HEAD", "OPTIONS")
+        # (The token login itself carries its credentials in the body.)
+        if (request.path.startswith("/api/") and not request.path.startswith("/api/v1/security/")
+                and request.method not in ("GET", "HEAD", "OPTIONS")
                 and not request.headers.get("Authorization", "").startswith("Bearer ")
                 and app.config.get("WTF_CSRF_ENABLED", True)):
             csrf.protect()

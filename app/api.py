@@ -83,9 +83,9 @@ class ComplaintApi(ModelRestApi):
               application/json:
                 schema: {type: object}
           responses:
-            201: {description: Registered; returns id, case_number and version}
-            400: {description: Bad input, with field messages}
-            403: {description: Forbidden}
+            201: {description: "Registered; returns id, case_number and version"}
+            400: {description: "Bad input, with field messages"}
+            403: {description: "Forbidden"}
         """
         try:
             intake = IntakeSchema().load(request.get_json(silent=True) or {})
@@ -113,11 +113,11 @@ class ComplaintApi(ModelRestApi):
               application/json:
                 schema: {type: object}
           responses:
-            200: {description: Done; returns the new status, tier and version}
-            403: {description: The role may not take this action}
-            404: {description: No such complaint in the user's offices}
-            409: {description: Illegal in the current state, or changed meanwhile}
-            422: {description: Bad input, with field messages}
+            200: {description: "Done; returns the new status, tier and version"}
+            403: {description: "The role may not take this action"}
+            404: {description: "No such complaint in the user's offices"}
+            409: {description: "Illegal in the current state, or changed meanwhile"}
+            422: {description: "Bad input, with field messages"}
         """
         body = request.get_json(silent=True) or {}
         spec = workflow.ACTIONS.get(name)
@@ -142,8 +142,8 @@ class ComplaintApi(ModelRestApi):
           parameters:
           - {in: path, name: pk, required: true, schema: {type: integer}}
           responses:
-            200: {description: The events}
-            404: {description: No such complaint in the user's offices}
+            200: {description: "The events"}
+            404: {description: "No such complaint in the user's offices"}
         """
         try:
             complaint = workflow.load(db.session, current_actor(), pk)
