@@ -16,7 +16,7 @@ $(BIN)/activate: requirements.txt
 install: $(BIN)/activate
 
 translations: install
-	$(BIN)/pybabel compile -q -d translations
+	$(BIN)/pybabel compile -d translations >/dev/null
 
 ## Run the app on the embedded default: SQLite under instance/, scheduler in-process, demo data.
 run: install translations

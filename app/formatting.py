@@ -9,7 +9,8 @@ FIELD_LABELS = {
     "case_number": _l("Case number"), "received_at": _l("Received at"), "office": _l("Office"),
     "office_id": _l("Office"), "category": _l("Category"), "category_id": _l("Category"),
     "urgency": _l("Urgency"), "grade": _l("Grade"), "tier": _l("Tier"), "status": _l("Status"),
-    "assignee": _l("Assignee"), "complainant": _l("Complainant"), "complainant.phone": _l("Phone"),
+    "assignee": _l("Assignee"), "complainant": _l("Complainant"), "complainant_name": _l("Complainant"),
+    "complainant.phone": _l("Phone"), "complainant_phone": _l("Phone"), "complainant_room": _l("Room"),
     "channel": _l("Channel"), "validity": _l("Validity"), "respondent": _l("Respondent (staff)"),
     "respondent_id": _l("Respondent (staff)"), "respondent_department": _l("Respondent (department)"),
     "description": _l("Description"), "plan_measures": _l("Plan measures"), "plan_deadline": _l("Plan deadline"),
@@ -33,6 +34,16 @@ def enum_label(enum_cls):
     return lambda value: str(enum_cls(value).label) if value else ""
 
 
+def person_name(user) -> str:
+    """A staff member's name as colleagues write it: surname first for Chinese names."""
+    if user is None:
+        return ""
+    first, last = (user.first_name or "").strip(), (user.last_name or "").strip()
+    if any("\u4e00" <= ch <= "\u9fff" for ch in first + last):
+        return f"{last}{first}"
+    return f"{first} {last}".strip() or user.username
+
+
 def blank(value) -> str:
     """Show nothing, rather than "None", for an empty field."""
     return "" if value is None else str(value)
@@ -44,4 +55,5 @@ def field_labels(names: str) -> str:
 
 
 def init_template_helpers(app) -> None:
-    app.jinja_env.filters.update(local_time=local_time, tier_label=tier_label, field_labels=field_labels)
+    app.jinja_env.filters.update(local_time=local_time, tier_label=tier_label, field_labels=field_labels,
+                                 person_name=person_name)

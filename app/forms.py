@@ -8,6 +8,7 @@ from wtforms import DateTimeField, HiddenField, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from . import clock
+from .formatting import FIELD_LABELS, person_name
 from .enums import Channel, Grade, Urgency
 from .models import Category, Office, office_staff
 from flask_appbuilder.security.sqla.models import User
@@ -22,15 +23,15 @@ def _enum_field(enum_cls, label, optional=False, default=None):
 class _DetailsForm(DynamicForm):
     """Fields staff may set at intake and change later."""
 
-    category_id = SelectField(_l("Category"), coerce=int, widget=Select2Widget(), validators=[DataRequired()])
-    urgency = _enum_field(Urgency, _l("Urgency"), default=Urgency.GENERAL.name)
-    channel = _enum_field(Channel, _l("Channel"), default=Channel.PHONE.name)
-    grade = _enum_field(Grade, _l("Grade"), optional=True)
-    description = TextAreaField(_l("Description"), widget=BS3TextAreaFieldWidget(),
+    category_id = SelectField(FIELD_LABELS["category_id"], coerce=int, widget=Select2Widget(), validators=[DataRequired()])
+    urgency = _enum_field(Urgency, FIELD_LABELS["urgency"], default=Urgency.GENERAL.name)
+    channel = _enum_field(Channel, FIELD_LABELS["channel"], default=Channel.PHONE.name)
+    grade = _enum_field(Grade, FIELD_LABELS["grade"], optional=True)
+    description = TextAreaField(FIELD_LABELS["description"], widget=BS3TextAreaFieldWidget(),
                                 validators=[DataRequired(), Length(max=5000)])
-    respondent_id = SelectField(_l("Respondent (staff)"), coerce=lambda v: int(v) if v else None,
+    respondent_id = SelectField(FIELD_LABELS["respondent_id"], coerce=lambda v: int(v) if v else None,
                                 widget=Select2Widget(), validators=[Optional()])
-    respondent_department = StringField(_l("Respondent (department)"), widget=BS3TextFieldWidget(),
+    respondent_department = StringField(FIELD_LABELS["respondent_department"], widget=BS3TextFieldWidget(),
                                         validators=[Optional(), Length(max=100)])
 
     def fill_choices(self, session, office_ids):
@@ -42,7 +43,7 @@ class _DetailsForm(DynamicForm):
         if office_ids is not None:
             staff = staff.join(office_staff, office_staff.c.user_id == User.id).where(
                 office_staff.c.office_id.in_(sorted(office_ids)))
-        self.respondent_id.choices = [("", "—")] + [(u.id, u.get_full_name() or u.username)
+        self.respondent_id.choices = [("", "—")] + [(u.id, person_name(u))
                                                      for u in session.scalars(staff).unique()]
 
     def details(self) -> dict:
@@ -61,15 +62,15 @@ class _DetailsForm(DynamicForm):
 class IntakeForm(_DetailsForm):
     """Register a complaint: category and urgency up front, few required fields."""
 
-    office_id = SelectField(_l("Office"), coerce=int, widget=Select2Widget(), validators=[DataRequired()])
-    complainant_name = StringField(_l("Complainant"), widget=BS3TextFieldWidget(),
+    office_id = SelectField(FIELD_LABELS["office_id"], coerce=int, widget=Select2Widget(), validators=[DataRequired()])
+    complainant_name = StringField(FIELD_LABELS["complainant_name"], widget=BS3TextFieldWidget(),
                                    validators=[DataRequired(), Length(max=50)])
-    complainant_room = StringField(_l("Room"), widget=BS3TextFieldWidget(), validators=[Optional(), Length(max=30)])
+    complainant_room = StringField(FIELD_LABELS["complainant_room"], widget=BS3TextFieldWidget(), validators=[Optional(), Length(max=30)])
     complainant_phone = StringField(
-        _l("Phone"), widget=BS3TextFieldWidget(),
+        FIELD_LABELS["complainant_phone"], widget=BS3TextFieldWidget(),
         validators=[Optional(), Length(max=30),
                     Regexp(r"^[0-9+\-() ]*$", message=_l("Digits, spaces and + - ( ) only."))])
-    received_at = DateTimeField(_l("Received at"), format="%Y-%m-%d %H:%M:%S", widget=DateTimePickerWidget(),
+    received_at = DateTimeField(FIELD_LABELS["received_at"], format="%Y-%m-%d %H:%M:%S", widget=DateTimePickerWidget(),
                                 validators=[Optional()])
 
     def fill_choices(self, session, office_ids):

@@ -6,6 +6,7 @@ from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import RoleModelView
+from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext as _
 
 from . import workflow
@@ -31,8 +32,11 @@ def role_label(name: str) -> str:
 
 
 class TranslatedRoleModelView(RoleModelView):
-    """FAB's role screen, showing the built-in roles' names translated."""
+    """FAB's role screen, listing roles by their translated names (FAB's own role list
+    widget prints raw names, so the plain list widget, which applies formatters, is used)."""
 
+    list_widget = ListWidget
+    list_columns = ["name"]
     formatters_columns = {"name": role_label}
 
 

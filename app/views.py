@@ -13,7 +13,7 @@ from .enums import Channel, Grade, Status, Tier, Urgency, Validity
 from .extensions import db
 from .filters import MyQueueFilter, OfficeScopeFilter
 from .forms import EDIT_COLUMNS, INTAKE_COLUMNS, EditForm, IntakeForm
-from .formatting import FIELD_LABELS, blank, enum_label, local_time, tier_label
+from .formatting import FIELD_LABELS, blank, enum_label, local_time, person_name, tier_label
 from .models import Category, Complaint, Office
 from .params import coerce_action_params
 from .permissions import COMPLAINT_BASE_PERMISSIONS, METHOD_PERMISSIONS, RESOURCE_CATEGORY, RESOURCE_COMPLAINT, RESOURCE_OFFICE
@@ -72,8 +72,8 @@ class ComplaintView(ModelView):
         "grade": enum_label(Grade), "validity": enum_label(Validity), "channel": enum_label(Channel),
         "received_at": local_time, "acknowledged_at": local_time, "resolved_at": local_time,
         "closed_at": local_time, "plan_deadline": local_time,
-        **{name: blank for name in ("assignee", "respondent", "respondent_department", "plan_measures",
-                                    "plan_owner", "resolution", "void_reason", "created_by")},
+        **{name: person_name for name in ("assignee", "respondent", "plan_owner", "created_by")},
+        **{name: blank for name in ("respondent_department", "plan_measures", "resolution", "void_reason")},
     }
     page_size = 25
     add_form, add_columns = IntakeForm, INTAKE_COLUMNS
@@ -233,7 +233,7 @@ class MyQueueView(ComplaintView):
     route_base = "/queue"
     list_title = _l("My queue")
     base_filters = [["id", OfficeScopeFilter, None], ["id", MyQueueFilter, None]]
-    # Emergencies first, then the oldest waiting case.
+    # The longest-waiting case first.
     base_order = ("received_at", "asc")
 
 

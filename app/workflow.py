@@ -17,7 +17,7 @@ from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import format_datetime, gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from . import clock
 from .enums import EventKind, Grade, Status, Tier, Validity
@@ -610,8 +610,9 @@ def _check_version(session: Session, complaint: Complaint, expected_version) -> 
         sa.select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id,
                                         ComplaintEvent.version > expected).order_by(ComplaintEvent.id)
     ).all()
+    system = _("System")
     changes = "; ".join(
-        f"{format_datetime(e.at, 'HH:mm')} {e.actor.username if e.actor else _('system')}: {e.kind.label}"
+        f"{format_datetime(e.at, 'HH:mm')} {e.actor.username if e.actor else system}: {e.kind.label}"
         + (f" ({e.note})" if e.note else "")
         for e in events
     )
@@ -633,7 +634,7 @@ def staff_choices(session: Session, complaint: Complaint, tier: int | None = Non
     all_office = sa.select(User.id).join(User.roles).where(Role.name.in_(sorted(ALL_OFFICE_ROLES)))
     users = session.scalars(
         sa.select(User).where(User.active.is_(True), sa.or_(User.id.in_(members), User.id.in_(all_office)))
-        .order_by(User.username)
+        .options(selectinload(User.roles)).order_by(User.username)
     ).unique().all()
     if tier is not None:
         users = [u for u in users if tier_of_roles(r.name for r in u.roles) == tier]
