@@ -89,7 +89,9 @@ def load_demo(count: int = 200, seed: int = 2026) -> dict:
 
     made = 0
     start = clock.now() - timedelta(days=90)
-    targets = [s for s, weight in TARGETS for _ in range(weight)]
+    # Every state at least once, then states in proportion to their weights.
+    weighted = [s for s, weight in TARGETS for _ in range(weight)]
+    targets = [s for s, _ in TARGETS] + [rng.choice(weighted) for _ in range(max(0, count - len(TARGETS)))]
     for i in range(count):
         code = "BJ01" if i % 5 < 3 else "SH01"
         prefix = code[:2].lower()
@@ -107,7 +109,7 @@ def load_demo(count: int = 200, seed: int = 2026) -> dict:
             "complainant_phone": f"13{rng.randint(100000000, 999999999)}",
             "received_at": received,
         }, now=received)
-        _drive(complaint, targets[i % len(targets)], cs, sup, actors["gm"], users, received, rng)
+        _drive(complaint, targets[i], cs, sup, actors["gm"], users, received, rng)
         made += 1
     return {"created": True, "complaints": made}
 

@@ -134,7 +134,8 @@ def load(session: Session, actor: Actor, complaint_id, for_update: bool = False)
         raise NotFound(_("Complaint not found."))
     stmt = sa.select(Complaint).where(Complaint.id == complaint_id, visible_clause(actor))
     if for_update:
-        stmt = stmt.with_for_update()
+        # Lock only the complaint row (its eager-loaded relations are outer joins).
+        stmt = stmt.with_for_update(of=Complaint)
     complaint = session.scalars(stmt).one_or_none()
     if complaint is None:
         raise NotFound(_("Complaint not found."))

@@ -84,6 +84,28 @@ def database_url(tmp_path_factory):
     return _database_url(tmp_path_factory)
 
 
+@pytest.fixture
+def empty_app(database_url, tmp_path):
+    """A migrated app on a database of its own, with no users or offices yet."""
+    if database_url.startswith("sqlite"):
+        url, schema = f"sqlite:///{tmp_path / 'empty.db'}", None
+    else:
+        schema = f"empty_{os.getpid()}"
+        with sa.create_engine(database_url).begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        url = f"{database_url}?options=-csearch_path%3D{schema}"
+    application = make_app(url, tmp_path)
+    with application.app_context():
+        flask_migrate.upgrade()
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+    if schema:
+        with sa.create_engine(database_url).begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+
+
 @pytest.fixture(scope="session")
 def files_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("files")
