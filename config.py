@@ -75,5 +75,9 @@ ATTACHMENT_FOLDER = os.environ.get("ATTACHMENT_FOLDER", str(INSTANCE_DIR / "atta
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 50 * 1024 * 1024))
 MAX_CONTENT_LENGTH = ATTACHMENT_MAX_BYTES + 1024 * 1024
 
-# The in-process scheduler (embedded default only); production runs `complaints scheduler`.
+# Deadlines: the sweep interval, reminder lead time, and the one-month rule (domain.md).
+# The in-process scheduler is for the embedded default; production runs `complaints scheduler`.
 SCHEDULER_IN_PROCESS = os.environ.get("SCHEDULER_IN_PROCESS", "0") == "1"
+SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", 60))
+DEADLINE_REMINDER_MINUTES = int(os.environ.get("DEADLINE_REMINDER_MINUTES", 120))
+MAJOR_AFTER_MONTHS = 1

@@ -29,6 +29,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .cli import complaints
 
     app.cli.add_command(complaints)
+    if app.config["SCHEDULER_IN_PROCESS"]:
+        from .scheduler import start_in_process
+
+        app.extensions["deadline_scheduler"] = start_in_process(app)
     return app
 
 

@@ -1,9 +1,10 @@
 """`flask --app run complaints …`: set-up and demo data."""
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from .demo import USERS, load_demo
-from .setup import ensure_categories, sync_roles_and_permissions
+from .setup import initialise
 
 
 @click.group()
@@ -14,10 +15,10 @@ def complaints():
 @complaints.command("init")
 @with_appcontext
 def init():
-    """Create roles, permissions and default categories (safe to run again)."""
-    changes = sync_roles_and_permissions()
-    added = ensure_categories()
-    click.echo(f"roles and permissions: {len(changes)} added; categories: {added} added")
+    """Create roles, permissions, default categories, deadline policies and the working-day
+    calendar (safe to run again: it only adds what is missing)."""
+    added = initialise()
+    click.echo("added: " + ", ".join(f"{what} {n}" for what, n in added.items()))
 
 
 @complaints.command("demo")
@@ -25,8 +26,7 @@ def init():
 @with_appcontext
 def demo(count):
     """Load the demo world (offices, staff, residents, complaints) and print the logins."""
-    sync_roles_and_permissions()
-    ensure_categories()
+    initialise()
     result = load_demo(count=count)
     if result["created"]:
         click.echo(f"demo data loaded: {result['complaints']} complaints")
@@ -35,3 +35,22 @@ def demo(count):
     click.echo("demo logins (username / password / role / offices):")
     for user in USERS:
         click.echo(f"  {user.username:8} {user.password:18} {user.role:18} {','.join(user.offices) or 'all'}")
+
+
+@complaints.command("sweep")
+@with_appcontext
+def sweep():
+    """Run one deadline sweep now and print what it did."""
+    from .scheduler import run_sweep
+
+    click.echo(str(run_sweep(current_app._get_current_object())))
+
+
+@complaints.command("scheduler")
+@with_appcontext
+def scheduler():
+    """Run the deadline sweep every SWEEP_INTERVAL_SECONDS until stopped (its own process)."""
+    from .scheduler import run_forever
+
+    click.echo("deadline scheduler started")
+    run_forever(current_app._get_current_object())

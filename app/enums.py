@@ -170,6 +170,13 @@ class EventKind(LabeledEnum):
     CLOSED = "closed"
     VOIDED = "voided"
     ATTACHMENT = "attachment"
+    ON_SITE = "on_site"
+    RETURN_VISIT = "return_visit"
+    CLOCK_PAUSED = "clock_paused"
+    CLOCK_RESUMED = "clock_resumed"
+    DEADLINE_MISSED = "deadline_missed"
+    AUTO_ESCALATED = "auto_escalated"
+    MADE_MAJOR = "made_major"
 
     @classmethod
     def _labels(cls):
@@ -193,4 +200,58 @@ class EventKind(LabeledEnum):
             cls.CLOSED: _l("Closed"),
             cls.VOIDED: _l("Voided"),
             cls.ATTACHMENT: _l("Evidence attached"),
+            cls.ON_SITE: _l("Staff on site"),
+            cls.RETURN_VISIT: _l("Return visit made"),
+            cls.CLOCK_PAUSED: _l("Clock paused"),
+            cls.CLOCK_RESUMED: _l("Clock resumed"),
+            cls.DEADLINE_MISSED: _l("Deadline missed"),
+            cls.AUTO_ESCALATED: _l("Escalated for a missed deadline"),
+            cls.MADE_MAJOR: _l("Unresolved for a month: made major"),
         }
+
+
+class DeadlineKind(LabeledEnum):
+    """What a deadline limits (domain.md: Deadlines)."""
+
+    ACKNOWLEDGE = "acknowledge"
+    FIRST_FEEDBACK = "first_feedback"
+    INVESTIGATION = "investigation"
+    ON_SITE = "on_site"
+    RESOLUTION = "resolution"
+    CONFIRMATION = "confirmation"
+    RETURN_VISIT = "return_visit"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.ACKNOWLEDGE: _l("Confirm receipt"),
+            cls.FIRST_FEEDBACK: _l("First feedback"),
+            cls.INVESTIGATION: _l("Start of investigation"),
+            cls.ON_SITE: _l("On site"),
+            cls.RESOLUTION: _l("Resolution"),
+            cls.CONFIRMATION: _l("Complainant's confirmation"),
+            cls.RETURN_VISIT: _l("Return visit"),
+        }
+
+
+class DeadlineUnit(LabeledEnum):
+    MINUTES = "minutes"
+    HOURS = "hours"
+    CALENDAR_DAYS = "calendar_days"
+    WORKING_DAYS = "working_days"
+
+    @classmethod
+    def _labels(cls):
+        return {cls.MINUTES: _l("Minutes"), cls.HOURS: _l("Hours"), cls.CALENDAR_DAYS: _l("Calendar days"),
+                cls.WORKING_DAYS: _l("Working days")}
+
+
+class NotificationKind(LabeledEnum):
+    REMINDER = "reminder"
+    OVERDUE = "overdue"
+    ESCALATED = "escalated"
+
+    @classmethod
+    def _labels(cls):
+        return {cls.REMINDER: _l("Deadline approaching"), cls.OVERDUE: _l("Deadline missed"),
+                cls.ESCALATED: _l("Escalated to your tier")}

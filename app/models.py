@@ -8,7 +8,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy.orm import relationship
 
 from . import clock
-from .enums import Channel, EventKind, Grade, Status, Urgency, Validity
+from .enums import Channel, DeadlineKind, DeadlineUnit, EventKind, Grade, NotificationKind, Status, Urgency, Validity
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -153,6 +153,11 @@ class Complaint(Model):
     closed_at = sa.Column(UTCDateTime)
     voided_at = sa.Column(UTCDateTime)
     escalated_at = sa.Column(UTCDateTime)
+    on_site_at = sa.Column(UTCDateTime)
+    return_visited_at = sa.Column(UTCDateTime)
+    # Kept up to date from the case's deadlines, so lists sort, filter and colour by them.
+    next_due_at = sa.Column(UTCDateTime, index=True)
+    overdue_since = sa.Column(UTCDateTime, index=True)
 
     created_by_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
     created_by = relationship(User, foreign_keys=[created_by_id])
@@ -164,6 +169,8 @@ class Complaint(Model):
                           passive_deletes="all")
     attachments = relationship("Attachment", back_populates="complaint", order_by="Attachment.id",
                                passive_deletes="all")
+    deadlines = relationship("ComplaintDeadline", back_populates="complaint", order_by="ComplaintDeadline.id",
+                             passive_deletes="all")
 
     # The workflow sets the version itself (one step per change); the UPDATE checks the old one.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
@@ -233,3 +240,103 @@ class Attachment(Model):
 @sa.event.listens_for(ComplaintEvent, "before_delete")
 def _event_log_is_append_only(mapper, connection, target):
     raise RuntimeError("complaint events are append-only")
+
+
+class DeadlinePolicy(Model):
+    """A time limit for one kind of deadline, for a category (or all) × urgency or grade
+    (or any), company-wide or overriding it for one office."""
+
+    __tablename__ = "deadline_policy"
+    id = sa.Column(sa.Integer, primary_key=True)
+    kind = sa.Column(_enum(DeadlineKind), nullable=False)
+    office_id = sa.Column(sa.Integer, sa.ForeignKey("office.id"))
+    office = relationship(Office)
+    category_id = sa.Column(sa.Integer, sa.ForeignKey("category.id"))
+    category = relationship(Category)
+    urgency = sa.Column(_enum(Urgency))
+    grade = sa.Column(_enum(Grade))
+    amount = sa.Column(sa.Integer, nullable=False)
+    unit = sa.Column(_enum(DeadlineUnit), nullable=False)
+    # Whether missing it moves the case up a tier (e.g. resolution overdue at tier 1 → tier 2).
+    escalates = sa.Column(sa.Boolean, nullable=False, default=False)
+    active = sa.Column(sa.Boolean, nullable=False, default=True)
+
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="ck_deadline_policy_amount_positive"),)
+
+    def __repr__(self):
+        return f"<DeadlinePolicy {self.kind.name} {self.amount} {self.unit.name}>"
+
+
+class ComplaintDeadline(Model):
+    """One deadline of one case: when it is due and what became of it."""
+
+    __tablename__ = "complaint_deadline"
+    id = sa.Column(sa.Integer, primary_key=True)
+    complaint_id = sa.Column(sa.Integer, sa.ForeignKey("complaint.id"), nullable=False)
+    complaint = relationship(Complaint, back_populates="deadlines")
+    kind = sa.Column(_enum(DeadlineKind), nullable=False)
+    policy_id = sa.Column(sa.Integer, sa.ForeignKey("deadline_policy.id"), index=True)
+    starts_at = sa.Column(UTCDateTime, nullable=False)
+    due_at = sa.Column(UTCDateTime, nullable=False)
+    remind_at = sa.Column(UTCDateTime)
+    escalates = sa.Column(sa.Boolean, nullable=False, default=False)
+    met_at = sa.Column(UTCDateTime)
+    cancelled_at = sa.Column(UTCDateTime)
+    reminded_at = sa.Column(UTCDateTime)
+    breached_at = sa.Column(UTCDateTime)
+    paused_at = sa.Column(UTCDateTime)
+
+    __table_args__ = (
+        sa.UniqueConstraint("complaint_id", "kind", name="uq_complaint_deadline_kind"),
+        # The sweep reads only pending deadlines: small partial indexes over them.
+        sa.Index("ix_deadline_pending_due", "due_at",
+                 postgresql_where=sa.text("met_at IS NULL AND cancelled_at IS NULL AND breached_at IS NULL"),
+                 sqlite_where=sa.text("met_at IS NULL AND cancelled_at IS NULL AND breached_at IS NULL")),
+        sa.Index("ix_deadline_pending_remind", "remind_at",
+                 postgresql_where=sa.text("met_at IS NULL AND cancelled_at IS NULL AND reminded_at IS NULL"),
+                 sqlite_where=sa.text("met_at IS NULL AND cancelled_at IS NULL AND reminded_at IS NULL")),
+        sa.Index("ix_deadline_breached", "breached_at"),
+    )
+
+    @property
+    def pending(self):
+        return self.met_at is None and self.cancelled_at is None
+
+
+class CalendarDay(Model):
+    """A day that breaks the weekly pattern: a public holiday on a weekday, or an official
+    make-up working day (调休) on a weekend. Days not listed follow Monday–Friday."""
+
+    __tablename__ = "calendar_day"
+    day = sa.Column(sa.Date, primary_key=True)
+    is_working = sa.Column(sa.Boolean, nullable=False)
+    name = sa.Column(sa.String(100), nullable=False, default="")
+
+    def __repr__(self):
+        return f"<CalendarDay {self.day} {'work' if self.is_working else 'off'}>"
+
+
+class CalendarYear(Model):
+    """Whether a year's holiday arrangement has been entered and confirmed."""
+
+    __tablename__ = "calendar_year"
+    year = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
+    confirmed = sa.Column(sa.Boolean, nullable=False, default=False)
+    note = sa.Column(sa.String(200), nullable=False, default="")
+
+
+class Notification(Model):
+    """A message to one staff member about one case (reminder, missed deadline, escalation)."""
+
+    __tablename__ = "notification"
+    id = sa.Column(sa.Integer, primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"), nullable=False)
+    user = relationship(User)
+    complaint_id = sa.Column(sa.Integer, sa.ForeignKey("complaint.id"), nullable=False, index=True)
+    complaint = relationship(Complaint, lazy="joined")
+    kind = sa.Column(_enum(NotificationKind), nullable=False)
+    deadline_kind = sa.Column(_enum(DeadlineKind))
+    created_at = sa.Column(UTCDateTime, nullable=False)
+    read_at = sa.Column(UTCDateTime)
+
+    __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at"),)

@@ -5,6 +5,9 @@ from flask_babel import lazy_gettext as _l
 RESOURCE_COMPLAINT = "Complaint"
 RESOURCE_OFFICE = "Office"
 RESOURCE_CATEGORY = "Category"
+RESOURCE_DEADLINE_POLICY = "Deadline policy"
+RESOURCE_CALENDAR = "Working-day calendar"
+RESOURCE_NOTIFICATION = "Notification"
 
 ROLE_CUSTOMER_SERVICE = "Customer Service"
 ROLE_SUPERVISOR = "Supervisor"
@@ -51,9 +54,11 @@ METHOD_PERMISSIONS = {
 # Workflow actions, each its own permission on the Complaint resource.
 CS_ACTIONS = [
     "acknowledge", "assign", "start_investigation", "propose_plan", "record_progress",
-    "record_feedback", "resolve", "record_confirmation", "escalate", "appeal",
+    "record_feedback", "resolve", "record_confirmation", "escalate", "appeal", "record_on_site",
+    "record_return_visit",
 ]
-SUPERVISOR_ACTIONS = CS_ACTIONS + ["approve_plan", "send_back_plan", "mark_validity", "close", "void"]
+SUPERVISOR_ACTIONS = CS_ACTIONS + ["approve_plan", "send_back_plan", "mark_validity", "close", "void",
+                                   "pause_clock", "resume_clock"]
 # The permissions every complaint screen and the API declare on the Complaint resource.
 COMPLAINT_BASE_PERMISSIONS = ["can_" + n for n in ["read", "write", "attach"] + SUPERVISOR_ACTIONS]
 

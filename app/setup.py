@@ -54,3 +54,17 @@ def ensure_categories() -> int:
             added += 1
     db.session.commit()
     return added
+
+
+def initialise() -> dict:
+    """Everything `complaints init` does: roles and permissions, default categories, default
+    deadline policies and the working-day calendar the library knows."""
+    from .deadlines import ensure_default_policies
+    from .workdays import seed_from_library
+
+    return {
+        "permissions": len(sync_roles_and_permissions()),
+        "categories": ensure_categories(),
+        "deadline policies": ensure_default_policies(db.session),
+        "calendar days": seed_from_library(db.session),
+    }

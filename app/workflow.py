@@ -14,13 +14,13 @@ from typing import Callable, Iterable
 
 import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import Role, User
-from flask_babel import format_datetime, gettext as _
+from flask_babel import format_datetime, format_timedelta, gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
-from . import clock
-from .enums import EventKind, Grade, Status, Tier, Validity
+from . import clock, deadlines
+from .enums import DeadlineKind, EventKind, Grade, Status, Tier, Validity
 from .models import CaseCounter, Complainant, Complaint, ComplaintEvent, Office, office_staff
 from .permissions import ALL_OFFICE_ROLES, ROLE_TIERS
 
@@ -165,6 +165,10 @@ class Action(str, enum.Enum):
     MARK_VALIDITY = "mark_validity"
     CLOSE = "close"
     VOID = "void"
+    RECORD_ON_SITE = "record_on_site"
+    PAUSE_CLOCK = "pause_clock"
+    RESUME_CLOCK = "resume_clock"
+    RECORD_RETURN_VISIT = "record_return_visit"
 
     @property
     def label(self):
@@ -178,6 +182,12 @@ class _Context:
     complaint: Complaint
     params: dict
     now: datetime
+
+    @property
+    def deadlines(self) -> deadlines.Scheduler:
+        if not hasattr(self, "_deadlines"):
+            self._deadlines = deadlines.Scheduler(self.session)
+        return self._deadlines
 
 
 @dataclass(frozen=True)
@@ -225,6 +235,7 @@ def _user_of_office(ctx: _Context, user_id, name: str) -> User:
 def _acknowledge(ctx):
     ctx.complaint.status = Status.ACKNOWLEDGED
     ctx.complaint.acknowledged_at = ctx.now
+    ctx.deadlines.meet(ctx.complaint, [DeadlineKind.ACKNOWLEDGE], ctx.now)
     return EventKind.ACKNOWLEDGED, (ctx.params.get("note") or "").strip()
 
 
@@ -241,6 +252,7 @@ def _assign(ctx):
 def _start_investigation(ctx):
     ctx.complaint.status = Status.INVESTIGATING
     ctx.complaint.investigation_started_at = ctx.now
+    ctx.deadlines.meet(ctx.complaint, [DeadlineKind.INVESTIGATION], ctx.now)
     return EventKind.INVESTIGATION_STARTED, (ctx.params.get("note") or "").strip()
 
 
@@ -282,6 +294,7 @@ def _record_feedback(ctx):
     note = _text(ctx, "note", _("Note"))
     if ctx.complaint.first_feedback_at is None:
         ctx.complaint.first_feedback_at = ctx.now
+    ctx.deadlines.meet(ctx.complaint, [DeadlineKind.FIRST_FEEDBACK], ctx.now)
     return EventKind.FEEDBACK, note
 
 
@@ -291,6 +304,10 @@ def _resolve(ctx):
     # A simple complaint solved on the spot goes straight to resolved (domain.md: Handling).
     c.on_the_spot = c.status == Status.RECEIVED
     c.resolution, c.status, c.resolved_at = result, Status.RESOLVED, ctx.now
+    # The result reaches the complainant; steps not taken before it no longer apply.
+    ctx.deadlines.meet(c, [DeadlineKind.RESOLUTION, DeadlineKind.FIRST_FEEDBACK], ctx.now)
+    ctx.deadlines.cancel(c, [DeadlineKind.ACKNOWLEDGE, DeadlineKind.INVESTIGATION, DeadlineKind.ON_SITE], ctx.now)
+    ctx.deadlines.start(c, deadlines.FROM_RESOLUTION, ctx.now)
     return EventKind.RESOLVED, result
 
 
@@ -301,6 +318,7 @@ def _record_confirmation(ctx):
                            {"satisfied": _("This field is required.")})
     note = (ctx.params.get("note") or "").strip()
     c = ctx.complaint
+    ctx.deadlines.meet(c, [DeadlineKind.CONFIRMATION], ctx.now)
     if satisfied:
         c.status, c.confirmed_at = Status.CONFIRMED, ctx.now
         return EventKind.CONFIRMED, note
@@ -309,12 +327,14 @@ def _record_confirmation(ctx):
         raise InvalidInput(_("Record why the complainant is not satisfied."),
                            {"note": _("This field is required.")})
     c.status, c.resolved_at = Status.IN_PROGRESS, None
+    ctx.deadlines.cancel(c, [DeadlineKind.RETURN_VISIT], ctx.now)
+    ctx.deadlines.start(c, [DeadlineKind.RESOLUTION], ctx.now)
     return EventKind.NOT_SATISFIED, note
 
 
 def _escalate(ctx):
     reason = _text(ctx, "reason", _("Reason"))
-    _raise_tier(ctx.complaint, ctx.complaint.tier + 1, ctx.now)
+    _raise_tier(ctx.deadlines, ctx.complaint, ctx.complaint.tier + 1, ctx.now)
     return EventKind.ESCALATED, reason
 
 
@@ -323,9 +343,11 @@ def _appeal(ctx):
     c = ctx.complaint
     # An appeal reopens the case a tier up (domain.md: Handling).
     if c.tier < Tier.GENERAL_MANAGER:
-        _raise_tier(c, c.tier + 1, ctx.now)
+        _raise_tier(ctx.deadlines, c, c.tier + 1, ctx.now)
     c.status = Status.INVESTIGATING
     c.resolved_at = c.confirmed_at = c.closed_at = None
+    ctx.deadlines.cancel(c, deadlines.FROM_RESOLUTION, ctx.now)
+    ctx.deadlines.start(c, [DeadlineKind.RESOLUTION], ctx.now)
     return EventKind.APPEALED, note
 
 
@@ -346,6 +368,8 @@ def _mark_validity(ctx):
 
 def _close(ctx):
     ctx.complaint.status, ctx.complaint.closed_at = Status.CLOSED, ctx.now
+    # A closed case still gets its return visit (domain.md: Handling).
+    ctx.deadlines.cancel(ctx.complaint, [k for k in DeadlineKind if k != DeadlineKind.RETURN_VISIT], ctx.now)
     return EventKind.CLOSED, (ctx.params.get("note") or "").strip()
 
 
@@ -353,14 +377,44 @@ def _void(ctx):
     reason = _text(ctx, "reason", _("Reason"))
     c = ctx.complaint
     c.status, c.voided_at, c.void_reason = Status.VOIDED, ctx.now, reason
+    ctx.deadlines.cancel(c, list(DeadlineKind), ctx.now)
     return EventKind.VOIDED, reason
 
 
-def _raise_tier(complaint: Complaint, tier: int, now: datetime) -> None:
+def _record_on_site(ctx):
+    ctx.complaint.on_site_at = ctx.now
+    ctx.deadlines.meet(ctx.complaint, [DeadlineKind.ON_SITE], ctx.now)
+    return EventKind.ON_SITE, (ctx.params.get("note") or "").strip()
+
+
+def _pause_clock(ctx):
+    # While the case waits on the resident (domain: deadlines pause with a reason).
+    reason = _text(ctx, "reason", _("Reason"))
+    ctx.deadlines.pause(ctx.complaint, ctx.now)
+    return EventKind.CLOCK_PAUSED, reason
+
+
+def _resume_clock(ctx):
+    moved = ctx.deadlines.resume(ctx.complaint, ctx.now)
+    note = (ctx.params.get("note") or "").strip()
+    return EventKind.CLOCK_RESUMED, _("Resolution deadline moved by %(time)s.", time=format_timedelta(moved)) + \
+        (f" {note}" if note else "")
+
+
+def _record_return_visit(ctx):
+    note = _text(ctx, "note", _("Note"))
+    ctx.complaint.return_visited_at = ctx.now
+    ctx.deadlines.meet(ctx.complaint, [DeadlineKind.RETURN_VISIT], ctx.now)
+    return EventKind.RETURN_VISIT, note
+
+
+def _raise_tier(scheduler: deadlines.Scheduler, complaint: Complaint, tier: int, now: datetime) -> None:
     complaint.tier = int(tier)
     complaint.escalated_at = now
-    # The new tier assigns its own handler.
+    # The new tier assigns its own handler and gets a full resolution limit of its own.
     complaint.assignee_id = None
+    if scheduler.resolution_running(complaint) or scheduler.resolution_paused(complaint):
+        scheduler.start(complaint, [DeadlineKind.RESOLUTION], now)
 
 
 ACTIONS: dict[str, ActionSpec] = {
@@ -392,7 +446,22 @@ ACTIONS: dict[str, ActionSpec] = {
     "close": ActionSpec(_l("Close"), frozenset(Status) - FINAL, _close, ("note",),
                         applies=lambda c: c.status == Status.CONFIRMED or c.validity == Validity.INVALID),
     "void": ActionSpec(_l("Void"), frozenset(Status) - FINAL, _void, ("reason",)),
+    "record_on_site": ActionSpec(_l("Record arrival on site"), OPEN, _record_on_site, ("note",), needs_tier=False,
+                                 applies=lambda c: c.on_site_at is None),
+    "pause_clock": ActionSpec(_l("Pause the clock"), OPEN, _pause_clock, ("reason",),
+                              applies=lambda c: _resolution_state(c) == "running"),
+    "resume_clock": ActionSpec(_l("Resume the clock"), OPEN, _resume_clock, ("note",),
+                               applies=lambda c: _resolution_state(c) == "paused"),
+    "record_return_visit": ActionSpec(_l("Record return visit"),
+                                      frozenset({Status.RESOLVED, Status.CONFIRMED, Status.CLOSED}),
+                                      _record_return_visit, ("note",), needs_tier=False,
+                                      applies=lambda c: c.return_visited_at is None),
 }
+
+
+def _resolution_state(complaint: Complaint) -> str | None:
+    row = next((d for d in complaint.deadlines if d.kind == DeadlineKind.RESOLUTION and d.pending), None)
+    return None if row is None else "paused" if row.paused_at is not None else "running"
 
 
 def _refusal(actor: Actor, complaint: Complaint, name: str) -> WorkflowError | None:
@@ -514,7 +583,9 @@ def register(session: Session, actor: Actor, complaint: Complaint, now: datetime
     complaint.version = 0
     session.add(complaint)
     _record(session, actor, complaint, EventKind.REGISTERED, "", None, None, now, to_status=Status.RECEIVED)
-    _apply_grade_rule(session, actor, complaint, now)
+    scheduler = deadlines.Scheduler(session)
+    scheduler.start(complaint, deadlines.FROM_REGISTRATION, complaint.received_at)
+    _apply_grade_rule(scheduler, session, actor, complaint, now)
     return complaint
 
 
@@ -540,8 +611,11 @@ def update_details(session: Session, actor: Actor, complaint_id, changes: dict, 
         if changed:
             from_status, from_tier = complaint.status, complaint.tier
             _record(session, actor, complaint, EventKind.EDITED, ", ".join(changed), from_status, from_tier, now)
+            scheduler = deadlines.Scheduler(session)
+            if {"category_id", "urgency", "grade"} & set(changed):
+                scheduler.recompute(complaint)
             if "grade" in changed:
-                _apply_grade_rule(session, actor, complaint, now)
+                _apply_grade_rule(scheduler, session, actor, complaint, now)
         session.commit()
     except Exception:
         session.rollback()
@@ -549,11 +623,11 @@ def update_details(session: Session, actor: Actor, complaint_id, changes: dict, 
     return complaint
 
 
-def _apply_grade_rule(session, actor, complaint, now):
+def _apply_grade_rule(scheduler, session, actor, complaint, now):
     # Major → general manager, important → supervisor (domain.md: Classification).
     if complaint.grade is not None and complaint.tier < complaint.grade.minimum_tier:
         from_tier = complaint.tier
-        _raise_tier(complaint, complaint.grade.minimum_tier, now)
+        _raise_tier(scheduler, complaint, complaint.grade.minimum_tier, now)
         _record(session, actor, complaint, EventKind.ESCALATED,
                 _("Grade %(grade)s is handled at %(tier)s.", grade=complaint.grade.label,
                   tier=Tier(complaint.tier).label),

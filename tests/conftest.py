@@ -15,10 +15,11 @@ from app.extensions import db
 from app.models import Category, Office
 from app.permissions import ROLE_ADMIN, ROLE_CUSTOMER_SERVICE, ROLE_GENERAL_MANAGER, ROLE_SUPERVISOR
 from app.security import complaint_permissions
-from app.setup import ensure_categories, sync_roles_and_permissions
+from app.setup import initialise
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
-CASE_TABLES = ["complaint_event", "attachment", "complaint", "complainant", "case_counter"]
+CASE_TABLES = ["notification", "complaint_deadline", "complaint_event", "attachment", "complaint", "complainant",
+               "case_counter"]
 
 # name → (role, office codes)
 STAFF = {
@@ -117,8 +118,7 @@ def app(database_url, files_dir):
     application = make_app(database_url, files_dir)
     with application.app_context():
         flask_migrate.upgrade()
-        sync_roles_and_permissions()
-        ensure_categories()
+        initialise()
         _build_world(application)
     return application
 

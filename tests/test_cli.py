@@ -12,7 +12,7 @@ def test_init_can_run_again_without_changing_anything(app):
     first = runner.invoke(args=["complaints", "init"])
     second = runner.invoke(args=["complaints", "init"])
     assert first.exit_code == second.exit_code == 0
-    assert "roles and permissions: 0 added; categories: 0 added" in second.output
+    assert "added: permissions 0, categories 0, deadline policies 0, calendar days 0" in second.output
 
 
 def test_init_gives_each_role_its_default_permissions(app):

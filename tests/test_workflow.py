@@ -47,6 +47,10 @@ EXPECTED = {
     "mark_validity": {s: s for s in NOT_FINAL},
     "close": {S.CONFIRMED: S.CLOSED},
     "void": {s: S.VOIDED for s in NOT_FINAL},
+    "record_on_site": {s: s for s in OPEN},
+    "pause_clock": {s: s for s in OPEN},
+    "resume_clock": {},  # only a paused clock resumes (see test_deadlines)
+    "record_return_visit": {S.RESOLVED: S.RESOLVED, S.CONFIRMED: S.CONFIRMED, S.CLOSED: S.CLOSED},
 }
 
 
@@ -65,6 +69,9 @@ def params_for(action, world):
         "appeal": {"note": "业主对处理结果有异议"},
         "mark_validity": {"validity": "VALID"},
         "void": {"reason": "重复登记"},
+        "record_on_site": {}, "resume_clock": {},
+        "pause_clock": {"reason": "业主要求下周再上门"},
+        "record_return_visit": {"note": "电话回访,业主满意"},
     }[action]
 
 
@@ -289,8 +296,8 @@ def test_available_actions_follow_role_and_state(world, new_case):
     case = new_case()
     cs_actions = {a.value for a in workflow.available_actions(world.actor("cs"), case)}
     sup_actions = {a.value for a in workflow.available_actions(world.actor("sup"), case)}
-    assert cs_actions == {"acknowledge", "assign", "record_feedback", "resolve", "escalate"}
-    assert sup_actions == cs_actions | {"mark_validity", "void"}
+    assert cs_actions == {"acknowledge", "assign", "record_feedback", "resolve", "escalate", "record_on_site"}
+    assert sup_actions == cs_actions | {"mark_validity", "void", "pause_clock"}
     assert workflow.available_actions(world.actor("sh_cs"), case) == []
 
 

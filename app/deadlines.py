@@ -1,0 +1,478 @@
+"""Deadlines: which policy applies to a case, when each deadline is due, and the sweep that
+flags missed deadlines, reminds before them and escalates — each exactly once.
+
+Due times live on indexed rows (complaint_deadline), so every question about "overdue" is one
+SQL query, and the sweep is a handful of set-based statements, never a loop over cases."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
+from flask import current_app, has_app_context
+from flask_appbuilder.security.sqla.models import Role, assoc_user_role
+from sqlalchemy.orm import Session
+
+from . import clock
+from .enums import DeadlineKind, DeadlineUnit, EventKind, Grade, NotificationKind, Status, Tier, Urgency, Validity
+from .models import (Category, Complaint, ComplaintDeadline, ComplaintEvent, DeadlinePolicy, Notification,
+                     office_staff)
+from .permissions import ROLE_GENERAL_MANAGER, ROLE_SUPERVISOR
+from .workdays import WorkCalendar
+
+K, U = DeadlineKind, DeadlineUnit
+
+# The seeds' numbers (domain.md: Deadlines); "X working days" to resolve defaults to 5.
+# (kind, category code or None, urgency or None, amount, unit, escalates)
+DEFAULT_POLICIES = [
+    (K.ACKNOWLEDGE, None, None, 24, U.HOURS, False),          # accept & confirm receipt [001]
+    (K.FIRST_FEEDBACK, None, None, 24, U.HOURS, False),       # first feedback [000]
+    (K.INVESTIGATION, None, None, 24, U.HOURS, False),        # start investigation [002]
+    (K.ON_SITE, None, Urgency.EMERGENCY, 3, U.MINUTES, True),  # emergency on site [003]
+    (K.ON_SITE, "REPAIR", None, 15, U.MINUTES, False),        # repair on site [003]
+    (K.RESOLUTION, None, None, 5, U.WORKING_DAYS, True),      # resolve a general complaint [000]
+    (K.CONFIRMATION, None, None, 48, U.HOURS, False),         # resolved → confirm satisfaction [002 §6.1]
+    (K.RETURN_VISIT, None, None, 30, U.CALENDAR_DAYS, False),  # return visit after resolution [002 §7.1]
+    (K.RETURN_VISIT, "REPAIR", None, 7, U.CALENDAR_DAYS, False),  # after repair [004]
+    (K.RETURN_VISIT, "SAFETY", None, 2, U.CALENDAR_DAYS, False),  # safety facilities [004]
+]
+# Deadlines counted from registration; the others from resolution.
+FROM_REGISTRATION = (K.ACKNOWLEDGE, K.FIRST_FEEDBACK, K.INVESTIGATION, K.ON_SITE, K.RESOLUTION)
+FROM_RESOLUTION = (K.CONFIRMATION, K.RETURN_VISIT)
+# Who is told about a case's deadlines besides its assignee: the leads of its tier.
+LEAD_ROLE = {Tier.CUSTOMER_SERVICE: ROLE_SUPERVISOR, Tier.SUPERVISOR: ROLE_SUPERVISOR,
+             Tier.GENERAL_MANAGER: ROLE_GENERAL_MANAGER}
+OPEN = [s.name for s in Status.open_states()]
+_APPROX_MINUTES = {U.MINUTES: 1, U.HOURS: 60, U.CALENDAR_DAYS: 1440, U.WORKING_DAYS: 2016}
+
+
+def _setting(name, default):
+    return current_app.config.get(name, default) if has_app_context() else default
+
+
+def reminder_lead() -> timedelta:
+    """How long before a deadline its reminder goes out (config DEADLINE_REMINDER_MINUTES)."""
+    return timedelta(minutes=_setting("DEADLINE_REMINDER_MINUTES", 120))
+
+
+# ---------------------------------------------------------------------------------------
+# Policies and due times
+# ---------------------------------------------------------------------------------------
+
+
+def ensure_default_policies(session: Session) -> int:
+    """Add the default company-wide policies that are missing; returns how many."""
+    codes = {c.code: c.id for c in session.scalars(sa.select(Category))}
+    existing = {(p.kind, p.category_id, p.urgency, p.grade) for p in session.scalars(
+        sa.select(DeadlinePolicy).where(DeadlinePolicy.office_id.is_(None)))}
+    added = 0
+    for kind, code, urgency, amount, unit, escalates in DEFAULT_POLICIES:
+        category_id = codes.get(code) if code else None
+        if code and category_id is None:
+            continue
+        if (kind, category_id, urgency, None) not in existing:
+            session.add(DeadlinePolicy(kind=kind, category_id=category_id, urgency=urgency, amount=amount,
+                                       unit=unit, escalates=escalates, active=True))
+            added += 1
+    session.commit()
+    return added
+
+
+def _score(policy: DeadlinePolicy, complaint: Complaint, parent_id) -> int | None:
+    """How specifically a policy fits the case, or None if it does not apply.
+    Office override > urgency or grade > exact category > parent category > all."""
+    if policy.office_id is not None and policy.office_id != complaint.office_id:
+        return None
+    if policy.urgency is not None and policy.urgency != complaint.urgency:
+        return None
+    if policy.grade is not None and policy.grade != complaint.grade:
+        return None
+    score = 8 if policy.office_id else 0
+    score += 4 if policy.urgency is not None or policy.grade is not None else 0
+    if policy.category_id is not None:
+        if policy.category_id == complaint.category_id:
+            score += 2
+        elif policy.category_id == parent_id:
+            score += 1
+        else:
+            return None
+    return score
+
+
+def policy_for(policies, complaint: Complaint, kind: DeadlineKind, parent_id) -> DeadlinePolicy | None:
+    """The most specific active policy of `kind` for the case; ties go to the stricter limit
+    (domain.md: where seeds disagree, the stricter value)."""
+    best, best_key = None, None
+    for policy in policies:
+        if policy.kind != kind or not policy.active:
+            continue
+        score = _score(policy, complaint, parent_id)
+        if score is None:
+            continue
+        key = (score, -policy.amount * _APPROX_MINUTES[policy.unit])
+        if best_key is None or key > best_key:
+            best, best_key = policy, key
+    return best
+
+
+def due_after(start: datetime, amount: int, unit: DeadlineUnit, calendar: WorkCalendar) -> datetime:
+    """When a limit that starts at `start` runs out. Day limits end at local midnight after
+    the last day, counted on the company's local dates."""
+    if unit == U.MINUTES:
+        return start + timedelta(minutes=amount)
+    if unit == U.HOURS:
+        return start + timedelta(hours=amount)
+    local_day = clock.local(start).date()
+    if unit == U.CALENDAR_DAYS:
+        last_day = local_day + timedelta(days=amount)
+    else:
+        last_day = calendar.add_working_days(local_day, amount)
+    return _local_midnight_after(last_day)
+
+
+def _local_midnight_after(day) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=clock.zone()).astimezone(clock.now().tzinfo)
+
+
+def _remind_at(start: datetime, due: datetime) -> datetime | None:
+    # No reminder for a limit shorter than the lead time: it would go out at once.
+    remind = due - reminder_lead()
+    return remind if remind > start else None
+
+
+class Scheduler:
+    """Computes and stores a case's deadlines; one per workflow change."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.calendar = WorkCalendar(session)
+        self._policies = None
+
+    @property
+    def policies(self):
+        if self._policies is None:
+            self._policies = self.session.scalars(sa.select(DeadlinePolicy).where(DeadlinePolicy.active)).all()
+        return self._policies
+
+    def _row(self, complaint: Complaint, kind: DeadlineKind) -> ComplaintDeadline | None:
+        return next((d for d in complaint.deadlines if d.kind == kind), None)
+
+    def _parent_category(self, complaint: Complaint):
+        category = self.session.get(Category, complaint.category_id) if complaint.category_id else None
+        return category.parent_id if category else None
+
+    def start(self, complaint: Complaint, kinds, start: datetime) -> None:
+        """(Re)start the given deadlines at `start`, as fresh ones; kinds without a policy are skipped."""
+        parent_id = self._parent_category(complaint)
+        for kind in kinds:
+            policy = policy_for(self.policies, complaint, kind, parent_id)
+            row = self._row(complaint, kind)
+            if policy is None:
+                if row is not None and row.pending:
+                    row.cancelled_at = start
+                continue
+            due = due_after(start, policy.amount, policy.unit, self.calendar)
+            if row is None:
+                row = ComplaintDeadline(kind=kind)
+                complaint.deadlines.append(row)
+            row.policy_id, row.escalates, row.starts_at, row.due_at = policy.id, policy.escalates, start, due
+            row.remind_at = _remind_at(start, due)
+            row.met_at = row.cancelled_at = row.reminded_at = row.breached_at = row.paused_at = None
+        refresh_summary(complaint)
+
+    def recompute(self, complaint: Complaint) -> None:
+        """After a change of category, urgency or grade: new due times for deadlines still
+        running (a deadline already missed stays missed)."""
+        parent_id = self._parent_category(complaint)
+        for row in complaint.deadlines:
+            if not row.pending or row.breached_at is not None or row.paused_at is not None:
+                continue
+            policy = policy_for(self.policies, complaint, row.kind, parent_id)
+            if policy is None:
+                row.cancelled_at = clock.now()
+                continue
+            row.policy_id, row.escalates = policy.id, policy.escalates
+            row.due_at = due_after(row.starts_at, policy.amount, policy.unit, self.calendar)
+            row.remind_at = _remind_at(row.starts_at, row.due_at)
+        registered = {d.kind for d in complaint.deadlines}
+        missing = [k for k in FROM_REGISTRATION if k not in registered]
+        if missing and complaint.status in Status.open_states():
+            self.start(complaint, missing, complaint.received_at)
+            for row in complaint.deadlines:
+                if row.kind in missing and row.due_at <= clock.now():
+                    row.starts_at = complaint.received_at
+        refresh_summary(complaint)
+
+    def meet(self, complaint: Complaint, kinds, now: datetime) -> None:
+        for row in complaint.deadlines:
+            if row.kind in kinds and row.pending:
+                row.met_at = now
+        refresh_summary(complaint)
+
+    def cancel(self, complaint: Complaint, kinds, now: datetime) -> None:
+        for row in complaint.deadlines:
+            if row.kind in kinds and row.pending:
+                row.cancelled_at = now
+        refresh_summary(complaint)
+
+    def pause(self, complaint: Complaint, now: datetime) -> None:
+        row = self._row(complaint, K.RESOLUTION)
+        row.paused_at = now
+        refresh_summary(complaint)
+
+    def resume(self, complaint: Complaint, now: datetime) -> timedelta:
+        """Move the resolution deadline by the working time the clock was paused."""
+        row = self._row(complaint, K.RESOLUTION)
+        policy = self.session.get(DeadlinePolicy, row.policy_id) if row.policy_id else None
+        old_due = row.due_at
+        if policy is not None and policy.unit == U.WORKING_DAYS:
+            # Day limits end at midnight after their last day: move that last day.
+            paused_days = self.calendar.working_days_between(clock.local(row.paused_at).date(),
+                                                             clock.local(now).date())
+            last_day = (clock.local(old_due) - timedelta(microseconds=1)).date()
+            row.due_at = _local_midnight_after(self.calendar.add_working_days(last_day, paused_days))
+        else:
+            row.due_at = old_due + (now - row.paused_at)
+        row.remind_at = _remind_at(row.starts_at, row.due_at) if row.reminded_at is None else row.remind_at
+        row.paused_at = None
+        refresh_summary(complaint)
+        return row.due_at - old_due
+
+    def resolution_paused(self, complaint: Complaint) -> bool:
+        row = self._row(complaint, K.RESOLUTION)
+        return bool(row and row.pending and row.paused_at is not None)
+
+    def resolution_running(self, complaint: Complaint) -> bool:
+        row = self._row(complaint, K.RESOLUTION)
+        return bool(row and row.pending and row.paused_at is None)
+
+
+def refresh_summary(complaint: Complaint) -> None:
+    """Copy the earliest running due time and the oldest missed deadline onto the case."""
+    pending = [d for d in complaint.deadlines if d.pending]
+    running = [d.due_at for d in pending if d.breached_at is None and d.paused_at is None]
+    missed = [d.breached_at for d in pending if d.breached_at is not None]
+    complaint.next_due_at = min(running) if running else None
+    complaint.overdue_since = min(missed) if missed else None
+
+
+# ---------------------------------------------------------------------------------------
+# The sweep
+# ---------------------------------------------------------------------------------------
+
+# One key for the PostgreSQL advisory lock that lets one sweep run at a time.
+SWEEP_LOCK_KEY = 0x636F6D70
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did."""
+
+    skipped: bool = False
+    reminders: int = 0
+    missed: int = 0
+    escalated: int = 0
+    made_major: int = 0
+    notifications: int = 0
+    by_kind: dict = field(default_factory=dict)
+
+    def __str__(self):
+        if self.skipped:
+            return "sweep skipped: another sweep holds the lock"
+        kinds = ", ".join(f"{k}: {n}" for k, n in sorted(self.by_kind.items())) or "none"
+        return (f"reminders {self.reminders}, missed deadlines {self.missed} ({kinds}), escalated {self.escalated}, "
+                f"made major {self.made_major}, notifications {self.notifications}")
+
+
+def sweep(session: Session, now: datetime | None = None) -> SweepReport:
+    """Flag every missed deadline, remind before deadlines, escalate per policy and apply the
+    one-month rule, in one transaction. Whatever the sweep missed while down, it catches up:
+    it looks at due times, not at when it last ran."""
+    now = now or clock.now()
+    report = SweepReport()
+    session.rollback()  # start on a fresh transaction (PostgreSQL: with its own isolation level)
+    try:
+        if not _lock(session):
+            session.rollback()
+            return SweepReport(skipped=True)
+        report.reminders = _remind(session, now, report)
+        report.missed = _flag_missed(session, now, report)
+        report.escalated = _escalate(session, now, report)
+        report.made_major = _one_month_rule(session, now, report)
+        _refresh_summaries(session, now)
+        session.commit()
+    except sa.exc.OperationalError as e:
+        session.rollback()
+        # Another sweep committed the same work after this one's snapshot: nothing is lost.
+        if getattr(getattr(e, "orig", None), "sqlstate", None) == "40001":
+            return SweepReport(skipped=True)
+        raise
+    except Exception:
+        session.rollback()
+        raise
+    return report
+
+
+def _lock(session: Session) -> bool:
+    """Only one sweep at a time across processes and hosts. PostgreSQL: a transaction advisory
+    lock, with a stable snapshot so every statement sees the same cases. SQLite serialises
+    writers itself (run one scheduler process there)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    return bool(session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(SWEEP_LOCK_KEY))))
+
+
+def _at(now):
+    return sa.bindparam("now", now, type_=ComplaintDeadline.due_at.type)
+
+
+D, C = ComplaintDeadline, Complaint
+_PENDING = sa.and_(D.met_at.is_(None), D.cancelled_at.is_(None), D.paused_at.is_(None))
+
+
+def _remind(session, now, report) -> int:
+    # Before a breach only: a deadline already due gets its overdue flag instead.
+    reminded = session.execute(
+        sa.update(D).where(_PENDING, D.reminded_at.is_(None), D.breached_at.is_(None), D.remind_at <= _at(now),
+                           D.due_at > _at(now)).values(reminded_at=_at(now))
+    ).rowcount
+    if reminded:
+        marked = sa.select(D.complaint_id, D.kind).where(D.reminded_at == _at(now))
+        report.notifications += _notify(session, marked, NotificationKind.REMINDER, now)
+    return reminded
+
+
+def _flag_missed(session, now, report) -> int:
+    missed = session.execute(
+        sa.update(D).where(_PENDING, D.breached_at.is_(None), D.due_at <= _at(now)).values(breached_at=_at(now))
+    ).rowcount
+    if not missed:
+        return 0
+    marked = sa.select(D.complaint_id, D.kind).where(D.breached_at == _at(now))
+    session.execute(sa.insert(ComplaintEvent).from_select(
+        ["complaint_id", "at", "actor_id", "kind", "from_status", "to_status", "from_tier", "to_tier", "note",
+         "version"],
+        sa.select(D.complaint_id, _at(now), sa.null(), sa.literal(EventKind.DEADLINE_MISSED.name), C.status,
+                  C.status, C.tier, C.tier, sa.cast(D.kind, sa.String), C.version)
+        .join(C, C.id == D.complaint_id).where(D.breached_at == _at(now))))
+    report.notifications += _notify(session, marked, NotificationKind.OVERDUE, now)
+    report.by_kind = dict(session.execute(
+        sa.select(sa.cast(D.kind, sa.String), sa.func.count()).where(D.breached_at == _at(now)).group_by(D.kind)).all())
+    return missed
+
+
+def _escalate(session, now, report) -> int:
+    """Move each case with a missed escalating deadline up one tier, once, with a fresh
+    resolution deadline at the new tier."""
+    escalating = sa.select(D.complaint_id).where(D.breached_at == _at(now), D.escalates.is_(True))
+    target = sa.and_(C.id.in_(escalating), C.tier < int(Tier.GENERAL_MANAGER), C.status.in_(OPEN))
+    escalated = session.execute(
+        sa.update(C).where(target).values(tier=C.tier + 1, escalated_at=_at(now), assignee_id=None,
+                                          version=C.version + 1, updated_at=_at(now))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not escalated:
+        return 0
+    just = sa.and_(C.escalated_at == _at(now), C.updated_at == _at(now))
+    session.execute(sa.insert(ComplaintEvent).from_select(
+        ["complaint_id", "at", "actor_id", "kind", "from_status", "to_status", "from_tier", "to_tier", "note",
+         "version"],
+        sa.select(C.id, _at(now), sa.null(), sa.literal(EventKind.AUTO_ESCALATED.name), C.status, C.status,
+                  C.tier - 1, C.tier, sa.literal(""), C.version).where(just)))
+    _restart_resolution(session, now, sa.select(C.id).where(just))
+    report.notifications += _notify(
+        session, sa.select(C.id.label("complaint_id"), sa.null().label("kind")).where(just),
+        NotificationKind.ESCALATED, now)
+    return escalated
+
+
+def _restart_resolution(session, now, complaint_ids) -> None:
+    """A fresh resolution limit at the new tier, per policy (one due time per policy)."""
+    rows = sa.and_(D.kind == K.RESOLUTION, D.met_at.is_(None), D.cancelled_at.is_(None),
+                   D.complaint_id.in_(complaint_ids))
+    policy_ids = session.scalars(sa.select(D.policy_id).where(rows).distinct()).all()
+    if not policy_ids:
+        return
+    calendar = WorkCalendar(session)
+    policies = {p.id: p for p in session.scalars(sa.select(DeadlinePolicy).where(DeadlinePolicy.id.in_(policy_ids)))}
+    due = {pid: due_after(now, p.amount, p.unit, calendar) for pid, p in policies.items()}
+    remind = {pid: _remind_at(now, d) for pid, d in due.items()}
+    typed = ComplaintDeadline.due_at.type
+    session.execute(sa.update(D).where(rows, D.policy_id.in_(list(due))).values(
+        starts_at=_at(now), breached_at=None, reminded_at=None, paused_at=None,
+        due_at=sa.case({pid: sa.literal(d, typed) for pid, d in due.items()}, value=D.policy_id),
+        remind_at=sa.case({pid: sa.literal(r, typed) for pid, r in remind.items()}, value=D.policy_id),
+    ).execution_options(synchronize_session=False))
+
+
+def _one_month_rule(session, now, report) -> int:
+    """A valid complaint not resolved a month after registration becomes major and goes to
+    the general manager (domain.md: Classification, seed 001)."""
+    months = _setting("MAJOR_AFTER_MONTHS", 1)
+    cutoff = clock.local(now) - relativedelta(months=months)
+    target = sa.and_(C.validity == Validity.VALID, C.status.in_(OPEN),
+                     C.received_at <= sa.literal(cutoff, C.received_at.type),
+                     sa.or_(C.grade.is_(None), C.grade != Grade.MAJOR))
+    # (INSERT … SELECT reports no row count on every driver: count first.)
+    count = session.scalar(sa.select(sa.func.count()).select_from(C).where(target))
+    if not count:
+        return 0
+    # The event first, with the same condition: both statements see one snapshot.
+    session.execute(sa.insert(ComplaintEvent).from_select(
+        ["complaint_id", "at", "actor_id", "kind", "from_status", "to_status", "from_tier", "to_tier", "note",
+         "version"],
+        sa.select(C.id, _at(now), sa.null(), sa.literal(EventKind.MADE_MAJOR.name), C.status, C.status, C.tier,
+                  sa.literal(int(Tier.GENERAL_MANAGER)), sa.literal(""), C.version + 1).where(target)))
+    made = sa.select(ComplaintEvent.complaint_id.label("complaint_id"), sa.null().label("kind")).where(
+        ComplaintEvent.kind == EventKind.MADE_MAJOR, ComplaintEvent.at == _at(now))
+    below_gm = C.tier < int(Tier.GENERAL_MANAGER)
+    session.execute(sa.update(C).where(C.id.in_(made.with_only_columns(ComplaintEvent.complaint_id))).values(
+        grade=Grade.MAJOR, version=C.version + 1, updated_at=_at(now),
+        assignee_id=sa.case((below_gm, None), else_=C.assignee_id),
+        escalated_at=sa.case((below_gm, _at(now)), else_=C.escalated_at),
+        tier=int(Tier.GENERAL_MANAGER)).execution_options(synchronize_session=False))
+    report.notifications += _notify(session, made, NotificationKind.ESCALATED, now)
+    return count
+
+
+def _notify(session, marked, kind: NotificationKind, now) -> int:
+    """Tell the assignee and the leads of the case's tier about each (case, deadline kind) in
+    `marked`: one INSERT … SELECT, one row per person and case."""
+    m = marked.subquery()
+    assignees = sa.select(C.assignee_id.label("user_id"), m.c.complaint_id, m.c.kind).join(
+        C, C.id == m.c.complaint_id).where(C.assignee_id.is_not(None))
+    role_user = assoc_user_role
+    office_leads = sa.select(role_user.c.user_id, m.c.complaint_id, m.c.kind).select_from(m).join(
+        C, C.id == m.c.complaint_id).join(role_user, sa.true()).join(Role, Role.id == role_user.c.role_id).join(
+        office_staff, sa.and_(office_staff.c.user_id == role_user.c.user_id, office_staff.c.office_id == C.office_id)
+    ).where(C.tier < int(Tier.GENERAL_MANAGER), Role.name == LEAD_ROLE[Tier.SUPERVISOR])
+    managers = sa.select(role_user.c.user_id, m.c.complaint_id, m.c.kind).select_from(m).join(
+        C, C.id == m.c.complaint_id).join(role_user, sa.true()).join(Role, Role.id == role_user.c.role_id).where(
+        C.tier == int(Tier.GENERAL_MANAGER), Role.name == LEAD_ROLE[Tier.GENERAL_MANAGER])
+    recipients = sa.union(assignees, office_leads, managers).subquery()
+    sent = sa.select(sa.func.count(Notification.id)).where(Notification.created_at == _at(now),
+                                                           Notification.kind == kind)
+    before = session.scalar(sent)
+    session.execute(sa.insert(Notification).from_select(
+        ["user_id", "complaint_id", "deadline_kind", "kind", "created_at"],
+        sa.select(recipients.c.user_id, recipients.c.complaint_id, recipients.c.kind,
+                  sa.literal(kind.name), _at(now))))
+    return session.scalar(sent) - before
+
+
+def _refresh_summaries(session, now) -> None:
+    """refresh_summary() for every case this sweep touched, as one UPDATE."""
+    touched = sa.select(D.complaint_id).where(sa.or_(D.breached_at == _at(now), D.starts_at == _at(now)))
+    pending = sa.and_(D.complaint_id == C.id, D.met_at.is_(None), D.cancelled_at.is_(None))
+    session.execute(sa.update(C).where(C.id.in_(touched)).values(
+        next_due_at=sa.select(sa.func.min(D.due_at)).where(pending, D.breached_at.is_(None),
+                                                           D.paused_at.is_(None)).scalar_subquery(),
+        overdue_since=sa.select(sa.func.min(D.breached_at)).where(pending).scalar_subquery(),
+    ).execution_options(synchronize_session=False))
+
+
+def overdue_clause():
+    """SQL condition: the case has a missed deadline still open."""
+    return Complaint.overdue_since.is_not(None)
