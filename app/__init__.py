@@ -23,9 +23,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_security(app)
     init_appbuilder(app)
     init_page_limits(app)
+    from .dashboard import init_navbar
     from .formatting import init_template_helpers
 
     init_template_helpers(app)
+    init_navbar(app)
     from .cli import complaints
 
     app.cli.add_command(complaints)

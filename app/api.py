@@ -61,7 +61,7 @@ class ComplaintApi(ModelRestApi):
     max_page_size = 100
     list_columns = ["id", "case_number", "office.id", "office.code", "category.id", "category.name", "channel",
                     "urgency", "grade", "validity", "tier", "status", "assignee.id", "assignee.username",
-                    "received_at", "version"]
+                    "received_at", "next_due_at", "overdue_since", "version"]
     show_columns = list_columns + ["description", "respondent.id", "respondent_department", "complainant.name",
                                    "complainant.room", "complainant.phone", "plan_measures", "plan_deadline",
                                    "plan_owner.id", "resolution", "void_reason", "acknowledged_at",

@@ -249,10 +249,11 @@ class Scheduler:
 
 
 def refresh_summary(complaint: Complaint) -> None:
-    """Copy the earliest running due time and the oldest missed deadline onto the case."""
+    """Copy the earliest running due time, and the due time of the oldest missed deadline
+    still open, onto the case."""
     pending = [d for d in complaint.deadlines if d.pending]
     running = [d.due_at for d in pending if d.breached_at is None and d.paused_at is None]
-    missed = [d.breached_at for d in pending if d.breached_at is not None]
+    missed = [d.due_at for d in pending if d.breached_at is not None]
     complaint.next_due_at = min(running) if running else None
     complaint.overdue_since = min(missed) if missed else None
 
@@ -469,7 +470,7 @@ def _refresh_summaries(session, now) -> None:
     session.execute(sa.update(C).where(C.id.in_(touched)).values(
         next_due_at=sa.select(sa.func.min(D.due_at)).where(pending, D.breached_at.is_(None),
                                                            D.paused_at.is_(None)).scalar_subquery(),
-        overdue_since=sa.select(sa.func.min(D.breached_at)).where(pending).scalar_subquery(),
+        overdue_since=sa.select(sa.func.min(D.due_at)).where(pending, D.breached_at.is_not(None)).scalar_subquery(),
     ).execution_options(synchronize_session=False))
 
 

@@ -1,9 +1,12 @@
 """Row-level filters for complaint lists, detail pages and the API."""
 import sqlalchemy as sa
 from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
 
 from .enums import Status
-from .models import Complaint
+from .models import Complaint, Notification
 from .security import current_actor
 from .workflow import visible_clause
 
@@ -30,3 +33,45 @@ class MyQueueFilter(BaseFilter):
             Complaint.status.notin_([Status.CLOSED, Status.VOIDED]),
             sa.or_(Complaint.assignee_id == actor.user_id, Complaint.tier == actor.tier),
         )
+
+
+class OwnNotificationFilter(BaseFilter):
+    """Only the current user's own notifications."""
+
+    name = "Own notifications"
+    arg_name = None
+
+    def apply(self, query, value):
+        return query.filter(Notification.user_id == current_actor().user_id)
+
+
+class FilterOverdue(BaseFilter):
+    """Cases with a missed deadline still open."""
+
+    name = _l("Is overdue")
+    arg_name = "overdue"
+
+    def apply(self, query, value):
+        return query.filter(Complaint.overdue_since.is_not(None))
+
+
+class FilterNotOverdue(BaseFilter):
+    name = _l("Is not overdue")
+    arg_name = "not_overdue"
+
+    def apply(self, query, value):
+        return query.filter(Complaint.overdue_since.is_(None))
+
+
+class ComplaintFilterConverter(SQLAFilterConverter):
+    """FAB's filters, plus "is overdue / is not overdue" on the overdue column (FAB's screens
+    take no custom filters otherwise)."""
+
+    def convert(self, col_name):
+        if col_name == "overdue_since":
+            return [FilterOverdue(col_name, self.datamodel), FilterNotOverdue(col_name, self.datamodel)]
+        return super().convert(col_name)
+
+
+class ComplaintInterface(SQLAInterface):
+    filter_converter_class = ComplaintFilterConverter

@@ -14,6 +14,13 @@ from .models import Category, Office, office_staff
 from flask_appbuilder.security.sqla.models import User
 
 
+def enum_select(enum_cls, label, optional=False):
+    """A select of an enum's members by translated label; its data is the member (or None)."""
+    return SelectField(label, choices=([("", "—")] if optional else []) + enum_cls.choices(),
+                       coerce=lambda v: v if isinstance(v, enum_cls) or v is None else enum_cls[v] if v else None,
+                       widget=Select2Widget(), validators=[Optional()] if optional else [DataRequired()])
+
+
 def _enum_field(enum_cls, label, optional=False, default=None):
     choices = ([("", "—")] if optional else []) + enum_cls.choices()
     return SelectField(label, choices=choices, default=default, widget=Select2Widget(),

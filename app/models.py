@@ -155,7 +155,8 @@ class Complaint(Model):
     escalated_at = sa.Column(UTCDateTime)
     on_site_at = sa.Column(UTCDateTime)
     return_visited_at = sa.Column(UTCDateTime)
-    # Kept up to date from the case's deadlines, so lists sort, filter and colour by them.
+    # Kept up to date from the case's deadlines, so lists sort, filter and colour by them:
+    # the earliest running due time, and the due time of the oldest missed one still open.
     next_due_at = sa.Column(UTCDateTime, index=True)
     overdue_since = sa.Column(UTCDateTime, index=True)
 
@@ -187,6 +188,11 @@ class Complaint(Model):
 
     def __str__(self):
         return self.case_number
+
+    @property
+    def deadline_state(self):
+        """(overdue since, next due) for the lists' "due in / overdue by" column."""
+        return self.overdue_since, self.next_due_at
 
     def __repr__(self):
         return f"<Complaint {self.case_number} {self.status.name if self.status else None}>"

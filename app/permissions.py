@@ -62,12 +62,12 @@ SUPERVISOR_ACTIONS = CS_ACTIONS + ["approve_plan", "send_back_plan", "mark_valid
 # The permissions every complaint screen and the API declare on the Complaint resource.
 COMPLAINT_BASE_PERMISSIONS = ["can_" + n for n in ["read", "write", "attach"] + SUPERVISOR_ACTIONS]
 
-_MENUS = ["Complaints", "My queue", "All complaints", "Register complaint"]
+_MENUS = ["Complaints", "My queue", "All complaints", "Register complaint", "Overdue cases", "Notifications"]
 _SELF_SERVICE = [
     ("can_userinfo", "UserDBModelView"),
     ("can_this_form_get", "ResetMyPasswordView"),
     ("can_this_form_post", "ResetMyPasswordView"),
-    ("menu_access", "Notifications"),
+    ("can_read", RESOURCE_NOTIFICATION),
 ] + [("menu_access", m) for m in _MENUS]
 
 

@@ -6,39 +6,52 @@ from flask_appbuilder.actions import action
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from markupsafe import Markup
+from wtforms import BooleanField, SelectField
+from wtforms.widgets import CheckboxInput
 
-from . import attachments, workflow
-from .enums import Channel, Grade, Status, Tier, Urgency, Validity
+from . import attachments, clock, dashboard, workflow
+from .enums import Channel, DeadlineKind, DeadlineUnit, Grade, NotificationKind, Status, Tier, Urgency, Validity
 from .extensions import db
-from .filters import MyQueueFilter, OfficeScopeFilter
-from .forms import EDIT_COLUMNS, INTAKE_COLUMNS, EditForm, IntakeForm
-from .formatting import FIELD_LABELS, blank, enum_label, local_time, person_name, tier_label
-from .models import Category, Complaint, Office
+from .filters import ComplaintInterface, MyQueueFilter, OfficeScopeFilter, OwnNotificationFilter
+from .forms import EDIT_COLUMNS, INTAKE_COLUMNS, EditForm, IntakeForm, enum_select
+from .formatting import FIELD_LABELS, blank, deadline_badge, enum_label, local_time, person_name, tier_label
+from .models import CalendarDay, CalendarYear, Category, Complaint, DeadlinePolicy, Notification, Office
 from .params import coerce_action_params
-from .permissions import COMPLAINT_BASE_PERMISSIONS, METHOD_PERMISSIONS, RESOURCE_CATEGORY, RESOURCE_COMPLAINT, RESOURCE_OFFICE
+from .permissions import (COMPLAINT_BASE_PERMISSIONS, METHOD_PERMISSIONS, RESOURCE_CALENDAR, RESOURCE_CATEGORY,
+                          RESOURCE_COMPLAINT, RESOURCE_DEADLINE_POLICY, RESOURCE_NOTIFICATION, RESOURCE_OFFICE)
 from .security import current_actor
 
 
 class HomeView(IndexView):
-    """The start page: a signed-in user lands on their queue."""
+    """The dashboard: my queue, overdue and due-today counts, unread notifications, and
+    warnings about the working-day calendar."""
+
+    index_template = "complaints/dashboard.html"
 
     @expose("/")
     def index(self):
-        if current_actor().user_id is None:
+        actor = current_actor()
+        if actor.user_id is None:
             return redirect(url_for("AuthDBView.login"))
-        return redirect(url_for("MyQueueView.list"))
+        return self.render_template(self.index_template, appbuilder=self.appbuilder,
+                                    counts=dashboard.counts(db.session, actor))
 
 
 def _enum_filter(enum_cls):
     return SelectField(choices=enum_cls.choices())
 
 
+def _checkbox(label):
+    # FAB makes a checkbox of a NOT NULL column required, so "unticked" could not be saved.
+    return BooleanField(label, widget=CheckboxInput())
+
+
 class ComplaintView(ModelView):
     """All complaints of the user's offices, with filters and search."""
 
     route_base = "/complaints"
-    datamodel = SQLAInterface(Complaint)
+    datamodel = ComplaintInterface(Complaint)
     class_permission_name = RESOURCE_COMPLAINT
     method_permission_name = METHOD_PERMISSIONS
     base_permissions = COMPLAINT_BASE_PERMISSIONS
@@ -51,23 +64,25 @@ class ComplaintView(ModelView):
     edit_title = _l("Edit complaint")
     show_template = "complaints/show.html"
 
-    list_columns = ["case_number", "received_at", "office", "category", "urgency", "grade", "tier", "status",
-                    "assignee", "complainant"]
+    list_columns = ["case_number", "deadline_state", "received_at", "office", "category", "urgency", "grade", "tier",
+                    "status", "assignee", "complainant"]
     show_columns = ["case_number", "office", "channel", "category", "urgency", "grade", "validity", "tier",
                     "status", "assignee", "respondent", "respondent_department", "complainant", "complainant.phone",
                     "description", "plan_measures", "plan_deadline", "plan_owner", "resolution", "void_reason",
                     "received_at", "acknowledged_at", "resolved_at", "closed_at", "created_by"]
-    search_columns = ["case_number", "status", "tier", "category", "office", "urgency", "grade", "validity",
-                      "channel", "received_at", "description", "assignee"]
+    search_columns = ["case_number", "overdue_since", "status", "tier", "category", "office", "urgency", "grade",
+                      "validity", "channel", "received_at", "description", "assignee"]
     search_form_extra_fields = {
         "status": _enum_filter(Status), "urgency": _enum_filter(Urgency), "grade": _enum_filter(Grade),
         "validity": _enum_filter(Validity), "channel": _enum_filter(Channel),
         "tier": SelectField(choices=[(t.value, t.label) for t in Tier]),
+        "overdue_since": SelectField(choices=[("1", "✓")]),
     }
     order_columns = ["case_number", "received_at", "urgency", "tier", "status"]
     # The list shows the complainant by name only; phone stays on the detail page (confidential).
     label_columns = FIELD_LABELS
     formatters_columns = {
+        "deadline_state": deadline_badge,
         "tier": tier_label, "status": enum_label(Status), "urgency": enum_label(Urgency),
         "grade": enum_label(Grade), "validity": enum_label(Validity), "channel": enum_label(Channel),
         "received_at": local_time, "acknowledged_at": local_time, "resolved_at": local_time,
@@ -217,7 +232,7 @@ class ComplaintView(ModelView):
         widgets = self._get_show_widget(complaint.id, complaint)
         return self.render_template(
             self.show_template, pk=complaint.id, title=self.show_title, widgets=widgets,
-            complaint=complaint, events=workflow.timeline(db.session, complaint),
+            complaint=complaint, events=workflow.timeline(db.session, complaint), now=clock.now(),
             actions=[(a, workflow.ACTIONS[a.value]) for a in workflow.available_actions(actor, complaint)],
             may_edit=actor.may("write") and complaint.status not in workflow.FINAL,
             may_attach=actor.may("attach") and complaint.status not in workflow.FINAL,
@@ -263,6 +278,107 @@ class CategoryView(ModelView):
     add_columns = edit_columns = show_columns = ["code", "name", "parent", "active", "note"]
     label_columns = {"code": _l("Code"), "name": _l("Name"), "parent": _l("Parent category"),
                      "active": _l("Active"), "note": _l("Note")}
+    add_form_extra_fields = edit_form_extra_fields = {"active": _checkbox(_l("Active"))}
+
+
+class NotificationView(ModelView):
+    """My notifications: reminders, missed deadlines, escalations to my tier."""
+
+    route_base = "/notifications"
+    datamodel = SQLAInterface(Notification)
+    class_permission_name = RESOURCE_NOTIFICATION
+    method_permission_name = {"list": "read", "show": "read", "mark_read": "read", "mark_all_read": "read"}
+    base_permissions = ["can_read"]
+    base_filters = [["id", OwnNotificationFilter, None]]
+    base_order = ("created_at", "desc")
+    list_title = _l("Notifications")
+    list_columns = ["created_at", "kind", "deadline_kind", "complaint", "read_at"]
+    search_columns = ["kind", "read_at"]
+    label_columns = {"created_at": _l("Time"), "kind": _l("Notification"), "deadline_kind": _l("Deadline"),
+                     "complaint": _l("Complaint"), "read_at": _l("Read at")}
+    formatters_columns = {
+        "created_at": local_time, "read_at": local_time, "kind": enum_label(NotificationKind),
+        "deadline_kind": enum_label(DeadlineKind),
+        "complaint": lambda c: Markup('<a href="{}">{}</a>').format(url_for("ComplaintView.show", pk=c.id), c),
+    }
+
+    @action("mark_read", _l("Mark as read"), None, "fa-check")
+    def mark_read(self, items):
+        """Mark the chosen notifications read."""
+        dashboard.mark_read(db.session, current_actor(), [i.id for i in items])
+        return redirect(self.get_redirect())
+
+    @expose("/read-all", methods=["POST"])
+    @has_access
+    def mark_all_read(self):
+        """Mark every notification of mine read."""
+        dashboard.mark_read(db.session, current_actor(), None)
+        return redirect(url_for(".list"))
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        # FAB loads action rows by id without base filters: only my own notifications.
+        if not dashboard.owns_notifications(db.session, current_actor(), request.form.getlist("rowid")):
+            abort(404)
+        return super().action_post()
+
+
+class DeadlinePolicyView(ModelView):
+    """Deadline policies: a limit per kind, for a category (or all) × urgency or grade (or any),
+    company-wide or overriding it for one office (administrators)."""
+
+    route_base = "/deadline-policies"
+    datamodel = SQLAInterface(DeadlinePolicy)
+    class_permission_name = RESOURCE_DEADLINE_POLICY
+    list_title = _l("Deadline policies")
+    show_title = add_title = edit_title = _l("Deadline policy")
+    base_order = ("kind", "asc")
+    list_columns = ["kind", "office", "category", "urgency", "grade", "amount", "unit", "escalates", "active"]
+    add_columns = edit_columns = show_columns = list_columns
+    search_columns = ["kind", "office", "category", "active"]
+    label_columns = {"kind": _l("Deadline"), "office": _l("Office (empty: all)"),
+                     "category": _l("Category (empty: all)"), "urgency": _l("Urgency (empty: any)"),
+                     "grade": _l("Grade (empty: any)"), "amount": _l("Limit"), "unit": _l("Unit"),
+                     "escalates": _l("Escalates when missed"), "active": _l("Active")}
+    formatters_columns = {"kind": enum_label(DeadlineKind), "unit": enum_label(DeadlineUnit),
+                          "urgency": enum_label(Urgency), "grade": enum_label(Grade),
+                          "office": blank, "category": blank}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "escalates": _checkbox(_l("Escalates when missed")), "active": _checkbox(_l("Active")),
+        "kind": enum_select(DeadlineKind, _l("Deadline")), "unit": enum_select(DeadlineUnit, _l("Unit")),
+        "urgency": enum_select(Urgency, _l("Urgency (empty: any)"), optional=True),
+        "grade": enum_select(Grade, _l("Grade (empty: any)"), optional=True),
+    }
+    search_form_extra_fields = {"kind": _enum_filter(DeadlineKind)}
+
+
+class CalendarDayView(ModelView):
+    """Days off the weekly pattern: holidays on weekdays, make-up working days (administrators)."""
+
+    route_base = "/calendar-days"
+    datamodel = SQLAInterface(CalendarDay)
+    class_permission_name = RESOURCE_CALENDAR
+    list_title = _l("Working-day calendar")
+    show_title = add_title = edit_title = _l("Calendar day")
+    base_order = ("day", "desc")
+    list_columns = add_columns = edit_columns = show_columns = ["day", "is_working", "name"]
+    search_columns = ["day", "is_working", "name"]
+    label_columns = {"day": _l("Date"), "is_working": _l("Working day"), "name": _l("Name")}
+    add_form_extra_fields = edit_form_extra_fields = {"is_working": _checkbox(_l("Working day"))}
+
+
+class CalendarYearView(ModelView):
+    """Which years' holiday arrangements are entered and confirmed (administrators)."""
+
+    route_base = "/calendar-years"
+    datamodel = SQLAInterface(CalendarYear)
+    class_permission_name = RESOURCE_CALENDAR
+    list_title = _l("Calendar years")
+    show_title = add_title = edit_title = _l("Calendar year")
+    base_order = ("year", "desc")
+    list_columns = add_columns = edit_columns = show_columns = ["year", "confirmed", "note"]
+    label_columns = {"year": _l("Year"), "confirmed": _l("Arrangement confirmed"), "note": _l("Note")}
+    add_form_extra_fields = edit_form_extra_fields = {"confirmed": _checkbox(_l("Arrangement confirmed"))}
 
 
 def _load_or_404(actor, pk):
@@ -291,3 +407,13 @@ def register_views(appbuilder):
                         category="Configuration", category_label=_l("Configuration"), category_icon="fa-cogs")
     appbuilder.add_view(CategoryView, "Categories", label=_l("Categories"), icon="fa-tags",
                         category="Configuration")
+    appbuilder.add_view(DeadlinePolicyView, "Deadline policies", label=_l("Deadline policies"), icon="fa-clock-o",
+                        category="Configuration")
+    appbuilder.add_view(CalendarDayView, "Working-day calendar", label=_l("Working-day calendar"),
+                        icon="fa-calendar", category="Configuration")
+    appbuilder.add_view(CalendarYearView, "Calendar years", label=_l("Calendar years"), icon="fa-calendar-check-o",
+                        category="Configuration")
+    appbuilder.add_view(NotificationView, "Notifications", label=_l("Notifications"), icon="fa-bell",
+                        category="Complaints")
+    appbuilder.add_link("Overdue cases", label=_l("Overdue cases"), href="/complaints/list/?_flt_0_overdue_since=1",
+                        icon="fa-exclamation-triangle", category="Complaints")

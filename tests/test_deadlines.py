@@ -191,7 +191,7 @@ def test_each_missed_deadline_is_flagged_once_with_one_event(service_case):
     assert sorted(e.note for e in events(case, EventKind.DEADLINE_MISSED)) == [
         "ACKNOWLEDGE", "FIRST_FEEDBACK", "INVESTIGATION"]
     assert all(e.actor_id is None for e in events(case, EventKind.DEADLINE_MISSED))
-    assert fresh(case).overdue_since == local(2026, 11, 21, 10, 1)
+    assert fresh(case).overdue_since == local(2026, 11, 21, 10, 0)  # overdue since the due time
     again = sweep_at(local(2026, 11, 21, 10, 2))
     assert (again.missed, again.notifications) == (0, 0)
     assert len(events(case, EventKind.DEADLINE_MISSED)) == 3
