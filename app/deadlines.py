@@ -464,13 +464,19 @@ def _notify(session, marked, kind: NotificationKind, now) -> int:
 
 
 def _refresh_summaries(session, now) -> None:
-    """refresh_summary() for every case this sweep touched, as one UPDATE."""
-    touched = sa.select(D.complaint_id).where(sa.or_(D.breached_at == _at(now), D.starts_at == _at(now)))
-    pending = sa.and_(D.complaint_id == C.id, D.met_at.is_(None), D.cancelled_at.is_(None))
-    session.execute(sa.update(C).where(C.id.in_(touched)).values(
-        next_due_at=sa.select(sa.func.min(D.due_at)).where(pending, D.breached_at.is_(None),
-                                                           D.paused_at.is_(None)).scalar_subquery(),
-        overdue_since=sa.select(sa.func.min(D.due_at)).where(pending, D.breached_at.is_not(None)).scalar_subquery(),
+    """refresh_summary() for every case this sweep touched, as one aggregate and one UPDATE."""
+    touched = sa.union(sa.select(D.complaint_id).where(D.breached_at == _at(now)),
+                       sa.select(C.id).where(C.escalated_at == _at(now))).subquery()
+    pending = sa.and_(D.met_at.is_(None), D.cancelled_at.is_(None))
+    running = sa.and_(pending, D.breached_at.is_(None), D.paused_at.is_(None))
+    summary = (sa.select(D.complaint_id,
+                         sa.func.min(sa.case((running, D.due_at))).label("next_due_at"),
+                         sa.func.min(sa.case((sa.and_(pending, D.breached_at.is_not(None)), D.due_at)))
+                         .label("overdue_since"))
+               .where(D.complaint_id.in_(sa.select(touched.c.complaint_id)))
+               .group_by(D.complaint_id).subquery())
+    session.execute(sa.update(C).where(C.id == summary.c.complaint_id).values(
+        next_due_at=summary.c.next_due_at, overdue_since=summary.c.overdue_since,
     ).execution_options(synchronize_session=False))
 
 
