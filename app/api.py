@@ -2,13 +2,12 @@
 read events. Same permissions and office isolation as the screens."""
 from flask import request
 from flask_appbuilder.api import ModelRestApi, expose, protect, safe
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from marshmallow import Schema, ValidationError, fields, validate
 
 from . import workflow
 from .enums import Channel, Grade, Urgency
 from .extensions import db
-from .filters import OfficeScopeFilter
+from .filters import ComplaintInterface, OfficeScopeFilter
 from .models import Complaint
 from .params import coerce_action_params
 from .permissions import COMPLAINT_BASE_PERMISSIONS, METHOD_PERMISSIONS, RESOURCE_COMPLAINT
@@ -49,7 +48,7 @@ class ComplaintApi(ModelRestApi):
     """Complaints over JSON: JWT (`/api/v1/security/login`) or a browser session."""
 
     resource_name = "complaints"
-    datamodel = SQLAInterface(Complaint)
+    datamodel = ComplaintInterface(Complaint)
     class_permission_name = RESOURCE_COMPLAINT
     method_permission_name = METHOD_PERMISSIONS
     base_permissions = COMPLAINT_BASE_PERMISSIONS
@@ -66,7 +65,8 @@ class ComplaintApi(ModelRestApi):
                                    "complainant.room", "complainant.phone", "plan_measures", "plan_deadline",
                                    "plan_owner.id", "resolution", "void_reason", "acknowledged_at",
                                    "first_feedback_at", "resolved_at", "confirmed_at", "closed_at", "voided_at"]
-    search_columns = ["case_number", "status", "tier", "office", "category", "urgency", "received_at"]
+    search_columns = ["case_number", "status", "tier", "office", "category", "urgency", "received_at",
+                      "overdue_since"]
     order_columns = ["received_at", "case_number", "tier", "status"]
     add_model_schema = edit_model_schema = IntakeSchema()
 

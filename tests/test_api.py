@@ -103,3 +103,20 @@ def test_the_api_is_documented_by_openapi(api, web_app):
 def test_anonymous_callers_are_turned_away(web_app, new_case):
     case = new_case()
     assert web_app.test_client().get(f"/api/v1/complaints/{case.id}").status_code == 401
+
+
+def test_integrations_can_ask_for_overdue_cases(api, world, new_case, frozen_clock):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from app import clock, deadlines
+
+    frozen_clock(datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
+    late = new_case(category_id=world.categories["SERVICE"].id)
+    clock.freeze(datetime(2026, 11, 21, 10, 1, tzinfo=ZoneInfo("Asia/Shanghai")))
+    on_time = new_case(category_id=world.categories["SERVICE"].id)
+    deadlines.sweep(db.session)
+    listed = api("cs").get("/api/v1/complaints/?q=(filters:!((col:overdue_since,opr:overdue,value:1)))")
+    assert listed.status_code == 200
+    assert [row["case_number"] for row in listed.json["result"]] == [late.case_number]
+    assert on_time.case_number not in listed.get_data(as_text=True)
