@@ -7,10 +7,9 @@ from marshmallow import Schema, ValidationError, fields, validate
 from . import workflow
 from .enums import Channel, Grade, Urgency
 from .extensions import db
-from .filters import ComplaintInterface, OfficeScopeFilter
+from .filters import ComplaintInterface, ComplaintScope
 from .models import Complaint
 from .params import coerce_action_params
-from .permissions import COMPLAINT_BASE_PERMISSIONS, METHOD_PERMISSIONS, RESOURCE_COMPLAINT
 from .security import current_actor
 
 
@@ -44,18 +43,14 @@ class EventSchema(Schema):
     version = fields.Integer()
 
 
-class ComplaintApi(ModelRestApi):
+class ComplaintApi(ComplaintScope, ModelRestApi):
     """Complaints over JSON: JWT (`/api/v1/security/login`) or a browser session."""
 
     resource_name = "complaints"
     datamodel = ComplaintInterface(Complaint)
-    class_permission_name = RESOURCE_COMPLAINT
-    method_permission_name = METHOD_PERMISSIONS
-    base_permissions = COMPLAINT_BASE_PERMISSIONS
     allow_browser_login = True
     openapi_spec_tag = "Complaints"
     include_route_methods = {"get", "get_list", "info", "post", "act", "events"}
-    base_filters = [["id", OfficeScopeFilter, None]]
     base_order = ("received_at", "desc")
     max_page_size = 100
     list_columns = ["id", "case_number", "office.id", "office.code", "category.id", "category.name", "channel",

@@ -6,6 +6,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from .enums import Status
+from .permissions import COMPLAINT_BASE_PERMISSIONS, METHOD_PERMISSIONS, RESOURCE_COMPLAINT
 from .models import Complaint, Notification
 from .security import current_actor
 from .workflow import visible_clause
@@ -75,3 +76,13 @@ class ComplaintFilterConverter(SQLAFilterConverter):
 
 class ComplaintInterface(SQLAInterface):
     filter_converter_class = ComplaintFilterConverter
+
+
+class ComplaintScope:
+    """What every complaint screen and the complaint API share: the Complaint permission
+    resource, its method → permission map, and the office scope on every row."""
+
+    class_permission_name = RESOURCE_COMPLAINT
+    method_permission_name = METHOD_PERMISSIONS
+    base_permissions = COMPLAINT_BASE_PERMISSIONS
+    base_filters = [["id", OfficeScopeFilter, None]]

@@ -13,13 +13,13 @@ from wtforms.widgets import CheckboxInput
 from . import attachments, clock, dashboard, workflow
 from .enums import Channel, DeadlineKind, DeadlineUnit, Grade, NotificationKind, Status, Tier, Urgency, Validity
 from .extensions import db
-from .filters import ComplaintInterface, MyQueueFilter, OfficeScopeFilter, OwnNotificationFilter
+from .filters import ComplaintInterface, ComplaintScope, MyQueueFilter, OfficeScopeFilter, OwnNotificationFilter
 from .forms import EDIT_COLUMNS, INTAKE_COLUMNS, EditForm, IntakeForm, enum_select
 from .formatting import FIELD_LABELS, blank, deadline_badge, enum_label, local_time, person_name, tier_label
 from .models import CalendarDay, CalendarYear, Category, Complaint, DeadlinePolicy, Notification, Office
 from .params import coerce_action_params
-from .permissions import (COMPLAINT_BASE_PERMISSIONS, METHOD_PERMISSIONS, RESOURCE_CALENDAR, RESOURCE_CATEGORY,
-                          RESOURCE_COMPLAINT, RESOURCE_DEADLINE_POLICY, RESOURCE_NOTIFICATION, RESOURCE_OFFICE)
+from .permissions import RESOURCE_CALENDAR, RESOURCE_CATEGORY, RESOURCE_DEADLINE_POLICY, RESOURCE_NOTIFICATION, \
+    RESOURCE_OFFICE
 from .security import current_actor
 
 
@@ -47,15 +47,11 @@ def _checkbox(label):
     return BooleanField(label, widget=CheckboxInput())
 
 
-class ComplaintView(ModelView):
+class ComplaintView(ComplaintScope, ModelView):
     """All complaints of the user's offices, with filters and search."""
 
     route_base = "/complaints"
     datamodel = ComplaintInterface(Complaint)
-    class_permission_name = RESOURCE_COMPLAINT
-    method_permission_name = METHOD_PERMISSIONS
-    base_permissions = COMPLAINT_BASE_PERMISSIONS
-    base_filters = [["id", OfficeScopeFilter, None]]
     base_order = ("received_at", "desc")
 
     list_title = _l("All complaints")

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from . import clock, deadlines
-from .enums import DeadlineKind, EventKind, Grade, Status, Tier, Validity
+from .enums import DeadlineKind, EventKind, Status, Tier, Validity
 from .models import CaseCounter, Complainant, Complaint, ComplaintEvent, Office, office_staff
 from .permissions import ALL_OFFICE_ROLES, ROLE_TIERS
 
@@ -131,7 +131,7 @@ def load(session: Session, actor: Actor, complaint_id, for_update: bool = False)
     try:
         complaint_id = int(complaint_id)
     except (TypeError, ValueError):
-        raise NotFound(_("Complaint not found."))
+        raise NotFound(_("Complaint not found.")) from None
     stmt = sa.select(Complaint).where(Complaint.id == complaint_id, visible_clause(actor))
     if for_update:
         # Lock only the complaint row (its eager-loaded relations are outer joins).
@@ -213,6 +213,12 @@ def _text(ctx: _Context, name: str, label) -> str:
     return value
 
 
+def _note(ctx: _Context) -> str:
+    """The optional note of an action."""
+    note = ctx.params.get("note")
+    return note.strip() if isinstance(note, str) else ""
+
+
 def _user_of_office(ctx: _Context, user_id, name: str) -> User:
     """A staff user who may hold the case: a member of its office, or an all-office role."""
     try:
@@ -236,7 +242,7 @@ def _acknowledge(ctx):
     ctx.complaint.status = Status.ACKNOWLEDGED
     ctx.complaint.acknowledged_at = ctx.now
     ctx.deadlines.meet(ctx.complaint, [DeadlineKind.ACKNOWLEDGE], ctx.now)
-    return EventKind.ACKNOWLEDGED, (ctx.params.get("note") or "").strip()
+    return EventKind.ACKNOWLEDGED, _note(ctx)
 
 
 def _assign(ctx):
@@ -253,7 +259,7 @@ def _start_investigation(ctx):
     ctx.complaint.status = Status.INVESTIGATING
     ctx.complaint.investigation_started_at = ctx.now
     ctx.deadlines.meet(ctx.complaint, [DeadlineKind.INVESTIGATION], ctx.now)
-    return EventKind.INVESTIGATION_STARTED, (ctx.params.get("note") or "").strip()
+    return EventKind.INVESTIGATION_STARTED, _note(ctx)
 
 
 def _propose_plan(ctx):
@@ -275,7 +281,7 @@ def _propose_plan(ctx):
 
 def _approve_plan(ctx):
     ctx.complaint.status, ctx.complaint.plan_approved_at = Status.PLAN_APPROVED, ctx.now
-    return EventKind.PLAN_APPROVED, (ctx.params.get("note") or "").strip()
+    return EventKind.PLAN_APPROVED, _note(ctx)
 
 
 def _send_back_plan(ctx):
@@ -316,7 +322,7 @@ def _record_confirmation(ctx):
     if satisfied not in (True, False):
         raise InvalidInput(_("Say whether the complainant is satisfied."),
                            {"satisfied": _("This field is required.")})
-    note = (ctx.params.get("note") or "").strip()
+    note = _note(ctx)
     c = ctx.complaint
     ctx.deadlines.meet(c, [DeadlineKind.CONFIRMATION], ctx.now)
     if satisfied:
@@ -362,7 +368,7 @@ def _mark_validity(ctx):
     if validity == ctx.complaint.validity:
         raise IllegalTransition(_("The complaint is already marked %(validity)s.", validity=validity.label))
     ctx.complaint.validity = validity
-    note = (ctx.params.get("note") or "").strip()
+    note = _note(ctx)
     return EventKind.VALIDITY, f"{validity.label}{': ' + note if note else ''}"
 
 
@@ -370,7 +376,7 @@ def _close(ctx):
     ctx.complaint.status, ctx.complaint.closed_at = Status.CLOSED, ctx.now
     # A closed case still gets its return visit (domain.md: Handling).
     ctx.deadlines.cancel(ctx.complaint, [k for k in DeadlineKind if k != DeadlineKind.RETURN_VISIT], ctx.now)
-    return EventKind.CLOSED, (ctx.params.get("note") or "").strip()
+    return EventKind.CLOSED, _note(ctx)
 
 
 def _void(ctx):
@@ -384,7 +390,7 @@ def _void(ctx):
 def _record_on_site(ctx):
     ctx.complaint.on_site_at = ctx.now
     ctx.deadlines.meet(ctx.complaint, [DeadlineKind.ON_SITE], ctx.now)
-    return EventKind.ON_SITE, (ctx.params.get("note") or "").strip()
+    return EventKind.ON_SITE, _note(ctx)
 
 
 def _pause_clock(ctx):
@@ -396,7 +402,7 @@ def _pause_clock(ctx):
 
 def _resume_clock(ctx):
     moved = ctx.deadlines.resume(ctx.complaint, ctx.now)
-    note = (ctx.params.get("note") or "").strip()
+    note = _note(ctx)
     return EventKind.CLOCK_RESUMED, _("Resolution deadline moved by %(time)s.", time=format_timedelta(moved)) + \
         (f" {note}" if note else "")
 
@@ -678,7 +684,7 @@ def _check_version(session: Session, complaint: Complaint, expected_version) -> 
     try:
         expected = int(expected_version)
     except (TypeError, ValueError):
-        raise InvalidInput(_("The form is damaged; reload the page."), {"version": _("Not a number.")})
+        raise InvalidInput(_("The form is damaged; reload the page."), {"version": _("Not a number.")}) from None
     if expected == complaint.version:
         return
     events = session.scalars(

@@ -1,7 +1,6 @@
 """In a real browser, as staff would: customer service registers a complaint in the Chinese UI
 and escalates it; the supervisor finds it in their queue."""
 import os
-import shutil
 
 import pytest
 
