@@ -31,7 +31,7 @@ test: install translations browser postgres
 
 ## Re-extract the messages and derive the English and Traditional Chinese catalogues.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --project "Property Complaint Desk" -o translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 	$(BIN)/python translations/derive.py
 

@@ -56,6 +56,12 @@ def init_security(app: Flask) -> None:
                 and app.config.get("WTF_CSRF_ENABLED", True)):
             csrf.protect()
 
+    @app.after_request
+    def _no_sniffing(response):
+        # Evidence files are served as sent; browsers must not reinterpret their type.
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
 
 def init_appbuilder(app: Flask) -> None:
     with app.app_context():

@@ -5,9 +5,10 @@ from flask import current_app, g
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import User
-from flask_appbuilder.security.views import RoleModelView
+from flask_appbuilder.security.views import RoleModelView, UserDBModelView
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from . import workflow
 from .extensions import db
@@ -40,10 +41,22 @@ class TranslatedRoleModelView(RoleModelView):
     formatters_columns = {"name": role_label}
 
 
+class OfficeUserModelView(UserDBModelView):
+    """FAB's user screen, where administrators also set each staff member's offices."""
+
+    list_columns = UserDBModelView.list_columns + ["offices"]
+    add_columns = UserDBModelView.add_columns[:-2] + ["offices"] + UserDBModelView.add_columns[-2:]
+    edit_columns = UserDBModelView.edit_columns + ["offices"]
+    label_columns = {**UserDBModelView.label_columns, "offices": _l("Offices")}
+    show_fieldsets = [(title, {**spec, "fields": spec["fields"] + (["offices"] if i == 0 else [])})
+                      for i, (title, spec) in enumerate(UserDBModelView.show_fieldsets)]
+
+
 class ComplaintSecurityManager(SecurityManager):
-    """FAB's security manager with this project's role screen."""
+    """FAB's security manager with this project's role and user screens."""
 
     rolemodelview = TranslatedRoleModelView
+    userdbmodelview = OfficeUserModelView
 
 
 def complaint_permissions(user) -> set[str]:

@@ -177,3 +177,22 @@ def test_workflow_refusal_is_not_found_for_unknown_complaint(world):
         workflow.load(db.session, world.actor("cs"), 999999)
     with pytest.raises(workflow.NotFound):
         workflow.load(db.session, world.actor("cs"), "not-a-number")
+
+
+def test_administrator_sets_a_new_staff_members_offices(admin_client, world):
+    from flask import current_app
+
+    role = current_app.appbuilder.sm.find_role("Customer Service")
+    response = admin_client.post("/users/add", data={
+        "first_name": "新", "last_name": "客服", "username": "new_cs", "email": "new_cs@example.com",
+        "active": "y", "roles": [str(role.id)], "offices": [str(world.offices["SH01"].id)],
+        "password": "kefu-2026-pass", "conf_password": "kefu-2026-pass"})
+    assert response.status_code == 302
+    user = current_app.appbuilder.sm.find_user(username="new_cs")
+    try:
+        assert [o.code for o in user.offices] == ["SH01"]
+        actor = world.actor("sh_cs")
+        assert workflow.actor_for_user(db.session, user, set()).office_ids == actor.office_ids
+    finally:
+        db.session.delete(user)
+        db.session.commit()
