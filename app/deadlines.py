@@ -198,10 +198,8 @@ class Scheduler:
         registered = {d.kind for d in complaint.deadlines}
         missing = [k for k in FROM_REGISTRATION if k not in registered]
         if missing and complaint.status in Status.open_states():
+            # A limit the new category or urgency brings counts from registration too.
             self.start(complaint, missing, complaint.received_at)
-            for row in complaint.deadlines:
-                if row.kind in missing and row.due_at <= clock.now():
-                    row.starts_at = complaint.received_at
         refresh_summary(complaint)
 
     def meet(self, complaint: Complaint, kinds, now: datetime) -> None:
