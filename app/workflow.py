@@ -452,8 +452,9 @@ ACTIONS: dict[str, ActionSpec] = {
     "close": ActionSpec(_l("Close"), frozenset(Status) - FINAL, _close, ("note",),
                         applies=lambda c: c.status == Status.CONFIRMED or c.validity == Validity.INVALID),
     "void": ActionSpec(_l("Void"), frozenset(Status) - FINAL, _void, ("reason",)),
+    # Offered where an on-site limit runs (emergencies, repairs).
     "record_on_site": ActionSpec(_l("Record arrival on site"), OPEN, _record_on_site, ("note",), needs_tier=False,
-                                 applies=lambda c: c.on_site_at is None),
+                                 applies=lambda c: c.on_site_at is None and _running(c, DeadlineKind.ON_SITE)),
     "pause_clock": ActionSpec(_l("Pause the clock"), OPEN, _pause_clock, ("reason",),
                               applies=lambda c: _resolution_state(c) == "running"),
     "resume_clock": ActionSpec(_l("Resume the clock"), OPEN, _resume_clock, ("note",),
@@ -463,6 +464,10 @@ ACTIONS: dict[str, ActionSpec] = {
                                       _record_return_visit, ("note",), needs_tier=False,
                                       applies=lambda c: c.return_visited_at is None),
 }
+
+
+def _running(complaint: Complaint, kind: DeadlineKind) -> bool:
+    return any(d.kind == kind and d.pending for d in complaint.deadlines)
 
 
 def _resolution_state(complaint: Complaint) -> str | None:
