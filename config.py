@@ -59,6 +59,8 @@ WTF_CSRF_ENABLED = True
 WTF_CSRF_TIME_LIMIT = None  # a form kept open through a long phone call stays valid
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Behind HTTPS in production, set SESSION_COOKIE_SECURE=1.
+SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
 
 BABEL_DEFAULT_LOCALE = "zh"
 # Dates are shown in the company's zone.

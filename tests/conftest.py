@@ -120,6 +120,9 @@ def app(database_url, files_dir):
         flask_migrate.upgrade()
         initialise()
         _build_world(application)
+        # The browser test's live server is a forked process: it must not reuse our connections.
+        engine = db.engine
+        os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     return application
 
 
