@@ -15,8 +15,13 @@ $(BIN)/activate: requirements.txt
 
 install: $(BIN)/activate
 
+# Babel reads the menu's zh_HK as zh_Hant_HK, where FAB ships zh_HK: give FAB's Traditional
+# catalogue that name too, or FAB's own words would show in Simplified Chinese.
+FAB_DIR = $$($(BIN)/python -c 'import flask_appbuilder, os; print(os.path.dirname(flask_appbuilder.__file__))')
 translations: install
 	$(BIN)/pybabel compile -d translations >/dev/null
+	mkdir -p build/fab-translations/zh_Hant_HK/LC_MESSAGES
+	cp "$(FAB_DIR)/translations/zh_HK/LC_MESSAGES/messages.mo" build/fab-translations/zh_Hant_HK/LC_MESSAGES/
 
 ## Run the app on the embedded default: SQLite under instance/, scheduler in-process, demo data.
 run: install translations

@@ -65,7 +65,9 @@ SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
 BABEL_DEFAULT_LOCALE = "zh"
 # Dates are shown in the company's zone.
 BABEL_DEFAULT_TIMEZONE = TIME_ZONE
-BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+# FAB's catalogues come first, then FAB's Traditional one under Babel's name for zh_HK
+# (`make translations` puts it there), then ours.
+BABEL_TRANSLATION_DIRECTORIES = ";".join(str(BASE_DIR / d) for d in ("build/fab-translations", "translations"))
 LANGUAGES = {
     "zh": {"flag": "cn", "name": "简体中文"},
     "zh_HK": {"flag": "hk", "name": "繁體中文"},

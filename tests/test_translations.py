@@ -48,6 +48,11 @@ def test_english_and_traditional_chinese_are_available(cs_client, locale, expect
     assert expected in page
 
 
+def test_fabs_own_words_are_traditional_in_the_traditional_ui(cs_client):
+    page = cs_client.get("/complaints/list/?_l_=zh_HK").get_data(as_text=True)
+    assert "記錄數目" in page and "记录数目" not in page
+
+
 def test_enum_values_and_messages_are_shown_translated(cs_client, new_case):
     case = new_case()
     page = cs_client.get(f"/complaints/show/{case.id}").get_data(as_text=True)
