@@ -6,16 +6,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from . import clock, workflow
-from .enums import Status
 from .models import Complaint, Notification
 from .workdays import unconfirmed_years
 
-UNFINISHED = [s for s in Status if s not in (Status.CLOSED, Status.VOIDED)]
-
-
 def counts(session: Session, actor: workflow.Actor) -> dict:
     """The dashboard's figures for this user."""
-    visible = sa.and_(workflow.visible_clause(actor), Complaint.status.in_(UNFINISHED))
+    visible = sa.and_(workflow.visible_clause(actor), workflow.unfinished_clause())
     local_now = clock.local(clock.now())
     end_of_today = datetime.combine(local_now.date() + timedelta(days=1), time(0), tzinfo=local_now.tzinfo)
 
@@ -23,7 +19,7 @@ def counts(session: Session, actor: workflow.Actor) -> dict:
         return session.scalar(sa.select(sa.func.count(Complaint.id)).where(visible, *conditions))
 
     return {
-        "queue": count(sa.or_(Complaint.assignee_id == actor.user_id, Complaint.tier == actor.tier)),
+        "queue": count(workflow.queue_clause(actor)),
         "overdue": count(Complaint.overdue_since.is_not(None)),
         "due_today": count(Complaint.next_due_at < end_of_today, Complaint.overdue_since.is_(None)),
         "unread": unread_count(session, actor.user_id),

@@ -1,15 +1,13 @@
 """Row-level filters for complaint lists, detail pages and the API."""
-import sqlalchemy as sa
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
-from .enums import Status
 from .permissions import COMPLAINT_BASE_PERMISSIONS, METHOD_PERMISSIONS, RESOURCE_COMPLAINT
 from .models import Complaint, Notification
 from .security import current_actor
-from .workflow import visible_clause
+from .workflow import queue_clause, visible_clause
 
 
 class OfficeScopeFilter(BaseFilter):
@@ -29,11 +27,7 @@ class MyQueueFilter(BaseFilter):
     arg_name = None
 
     def apply(self, query, value):
-        actor = current_actor()
-        return query.filter(
-            Complaint.status.notin_([Status.CLOSED, Status.VOIDED]),
-            sa.or_(Complaint.assignee_id == actor.user_id, Complaint.tier == actor.tier),
-        )
+        return query.filter(queue_clause(current_actor()))
 
 
 class OwnNotificationFilter(BaseFilter):

@@ -14,26 +14,20 @@ from .models import Category, Office, office_staff
 from flask_appbuilder.security.sqla.models import User
 
 
-def enum_select(enum_cls, label, optional=False):
+def enum_select(enum_cls, label, optional=False, default=None):
     """A select of an enum's members by translated label; its data is the member (or None)."""
-    return SelectField(label, choices=([("", "—")] if optional else []) + enum_cls.choices(),
+    return SelectField(label, choices=([("", "—")] if optional else []) + enum_cls.choices(), default=default,
                        coerce=lambda v: v if isinstance(v, enum_cls) or v is None else enum_cls[v] if v else None,
                        widget=Select2Widget(), validators=[Optional()] if optional else [DataRequired()])
-
-
-def _enum_field(enum_cls, label, optional=False, default=None):
-    choices = ([("", "—")] if optional else []) + enum_cls.choices()
-    return SelectField(label, choices=choices, default=default, widget=Select2Widget(),
-                       validators=[Optional()] if optional else [DataRequired()])
 
 
 class _DetailsForm(DynamicForm):
     """Fields staff may set at intake and change later."""
 
     category_id = SelectField(FIELD_LABELS["category_id"], coerce=int, widget=Select2Widget(), validators=[DataRequired()])
-    urgency = _enum_field(Urgency, FIELD_LABELS["urgency"], default=Urgency.GENERAL.name)
-    channel = _enum_field(Channel, FIELD_LABELS["channel"], default=Channel.PHONE.name)
-    grade = _enum_field(Grade, FIELD_LABELS["grade"], optional=True)
+    urgency = enum_select(Urgency, FIELD_LABELS["urgency"], default=Urgency.GENERAL)
+    channel = enum_select(Channel, FIELD_LABELS["channel"], default=Channel.PHONE)
+    grade = enum_select(Grade, FIELD_LABELS["grade"], optional=True)
     description = TextAreaField(FIELD_LABELS["description"], widget=BS3TextAreaFieldWidget(),
                                 validators=[DataRequired(), Length(max=5000)])
     respondent_id = SelectField(FIELD_LABELS["respondent_id"], coerce=lambda v: int(v) if v else None,
@@ -57,9 +51,9 @@ class _DetailsForm(DynamicForm):
         """The submitted values, typed for the workflow."""
         return {
             "category_id": self.category_id.data,
-            "urgency": Urgency[self.urgency.data],
-            "channel": Channel[self.channel.data],
-            "grade": Grade[self.grade.data] if self.grade.data else None,
+            "urgency": self.urgency.data,
+            "channel": self.channel.data,
+            "grade": self.grade.data,
             "description": self.description.data.strip(),
             "respondent_id": self.respondent_id.data or None,
             "respondent_department": (self.respondent_department.data or "").strip() or None,

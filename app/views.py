@@ -132,9 +132,6 @@ class ComplaintView(ComplaintScope, ModelView):
         else:
             form = EditForm(obj=complaint)
             form.fill_choices(db.session, actor.office_ids)
-            form.urgency.data = complaint.urgency.name
-            form.channel.data = complaint.channel.name
-            form.grade.data = complaint.grade.name if complaint.grade else ""
             form.version.data = complaint.version
         widgets = self._get_edit_widget(form=form)
         return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets,

@@ -126,6 +126,17 @@ def visible_clause(actor: Actor):
     return Complaint.office_id.in_(sorted(actor.office_ids)) if actor.office_ids else sa.false()
 
 
+def unfinished_clause():
+    """SQL condition: the case is neither closed nor voided."""
+    return Complaint.status.notin_([Status.CLOSED, Status.VOIDED])
+
+
+def queue_clause(actor: Actor):
+    """SQL condition of "my queue": unfinished, and assigned to me or waiting at my tier."""
+    return sa.and_(unfinished_clause(),
+                   sa.or_(Complaint.assignee_id == actor.user_id, Complaint.tier == actor.tier))
+
+
 def load(session: Session, actor: Actor, complaint_id, for_update: bool = False) -> Complaint:
     """Load a visible complaint or raise NotFound; optionally lock its row until commit."""
     try:
