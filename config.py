@@ -38,8 +38,8 @@ FAB_UPDATE_PERMS = False
 FAB_CREATE_DB = False
 FAB_ADD_SECURITY_API = False
 FAB_API_SWAGGER_UI = True
-FAB_SECURITY_MANAGER_CLASS = "app.security.ComplaintSecurityManager"
-FAB_INDEX_VIEW = "app.views.HomeView"
+FAB_SECURITY_MANAGER_CLASS = "app.core.security.ComplaintSecurityManager"
+FAB_INDEX_VIEW = "app.complaints.views.HomeView"
 FAB_BASE_TEMPLATE = "complaints/baselayout.html"
 FAB_API_MAX_PAGE_SIZE = 100
 # Largest page a list screen serves; bigger or malformed psize_* values are clamped.

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from flask import Flask, redirect, request
 from flask_appbuilder import AppBuilder
 
-from .extensions import csrf, db, migrate
+from .core.extensions import csrf, db, migrate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -16,15 +16,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(BASE_DIR / "instance"))
     app.config.from_object("config")
     app.config.update(overrides or {})
-    from .security import password_policy
+    from .core.security import password_policy
 
     app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = password_policy
     init_database(app)
     init_security(app)
     init_appbuilder(app)
     init_page_limits(app)
-    from .dashboard import init_navbar
-    from .formatting import init_template_helpers
+    from .notifications.views import init_navbar
 
     init_template_helpers(app)
     init_navbar(app)
@@ -32,7 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.cli.add_command(complaints)
     if app.config["SCHEDULER_IN_PROCESS"]:
-        from .scheduler import start_in_process
+        from .deadlines.scheduler import start_in_process
 
         app.extensions["deadline_scheduler"] = start_in_process(app)
     return app
@@ -67,11 +66,22 @@ def init_appbuilder(app: Flask) -> None:
     with app.app_context():
         appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)
-        from .api import ComplaintApi
-        from .views import register_views
+        from .complaints.api import ComplaintApi
+        from .menu import register_views
 
         register_views(appbuilder)
         appbuilder.add_api(ComplaintApi)
+
+
+def init_template_helpers(app: Flask) -> None:
+    """The display filters templates use, from the shared core and each domain."""
+    from .complaints.formatting import field_labels
+    from .core.formatting import local_time, person_name, tier_label
+    from .deadlines.formatting import deadline_badge, deadline_kind_label
+
+    app.jinja_env.filters.update(local_time=local_time, tier_label=tier_label, field_labels=field_labels,
+                                 person_name=person_name, deadline_badge=deadline_badge,
+                                 deadline_kind_label=deadline_kind_label)
 
 
 _PAGE_ARG = re.compile(r"^(psize|page)_\w+$")

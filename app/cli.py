@@ -41,7 +41,7 @@ def demo(count):
 @with_appcontext
 def sweep():
     """Run one deadline sweep now and print what it did."""
-    from .scheduler import run_sweep
+    from .deadlines.scheduler import run_sweep
 
     click.echo(str(run_sweep(current_app._get_current_object())))
 
@@ -50,7 +50,7 @@ def sweep():
 @with_appcontext
 def scheduler():
     """Run the deadline sweep every SWEEP_INTERVAL_SECONDS until stopped (its own process)."""
-    from .scheduler import run_forever
+    from .deadlines.scheduler import run_forever
 
     click.echo("deadline scheduler started")
     run_forever(current_app._get_current_object())

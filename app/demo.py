@@ -7,12 +7,14 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from . import clock, workflow
-from .enums import Channel, Grade, Status, Urgency
-from .extensions import db
-from .models import Category, Complaint, Office
-from .permissions import (ROLE_ADMIN, ROLE_CUSTOMER_SERVICE, ROLE_GENERAL_MANAGER, ROLE_SUPERVISOR)
-from .security import complaint_permissions
+from .complaints import workflow
+from .complaints.enums import Channel, Grade, Status, Urgency
+from .complaints.models import Category, Complaint
+from .core import clock
+from .core.extensions import db
+from .core.models import Office
+from .core.permissions import ROLE_ADMIN, ROLE_CUSTOMER_SERVICE, ROLE_GENERAL_MANAGER, ROLE_SUPERVISOR
+from .core.security import complaint_permissions
 
 OFFICES = [("BJ01", "北京朝阳花园管理处", 1200), ("SH01", "上海浦东锦绣苑管理处", 860)]
 

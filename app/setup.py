@@ -2,9 +2,11 @@
 import sqlalchemy as sa
 from flask import current_app
 
-from .extensions import db
-from .models import Category
-from .permissions import DEFAULT_ROLE_PERMISSIONS
+from .complaints.deadlines import ensure_default_policies
+from .complaints.models import Category
+from .core.extensions import db
+from .core.permissions import DEFAULT_ROLE_PERMISSIONS
+from .deadlines.workdays import seed_from_library
 
 # Categories and repair sub-types of domain.md: Classification.
 DEFAULT_CATEGORIES = [
@@ -59,9 +61,6 @@ def ensure_categories() -> int:
 def initialise() -> dict:
     """Everything `complaints init` does: roles and permissions, default categories, default
     deadline policies and the working-day calendar the library knows."""
-    from .deadlines import ensure_default_policies
-    from .workdays import seed_from_library
-
     return {
         "permissions": len(sync_roles_and_permissions()),
         "categories": ensure_categories(),

@@ -42,8 +42,10 @@ def main():
 
     import flask_migrate
 
-    from app import clock, create_app, deadlines
-    from app.extensions import db
+    from app import create_app
+    from app.core import clock
+    from app.core.extensions import db
+    from app.deadlines.sweep import sweep
     from app.setup import initialise
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"]})
@@ -61,10 +63,10 @@ def main():
             baseline = time_baseline(db, now)
             rss_before = peak_mb()
             started = time.perf_counter()
-            report = deadlines.sweep(db.session, now)
+            report = sweep(db.session, now)
             sweep_s = time.perf_counter() - started
             idle_started = time.perf_counter()
-            idle = deadlines.sweep(db.session, now + timedelta(seconds=1))
+            idle = sweep(db.session, now + timedelta(seconds=1))
             idle_s = time.perf_counter() - idle_started
 
             print(f"hand-written single UPDATE (flags only): {baseline:.3f} s")
@@ -81,8 +83,8 @@ def main():
 
 def fill(db, args, now) -> int:
     """Offices, a supervisor each, and the complaints with their deadlines, all in SQL."""
-    from app.models import Office
-    from app.permissions import ROLE_SUPERVISOR
+    from app.core.models import Office
+    from app.core.permissions import ROLE_SUPERVISOR
 
     from flask import current_app
 

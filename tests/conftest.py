@@ -9,12 +9,20 @@ import flask_migrate
 import pytest
 import sqlalchemy as sa
 
-from app import clock, create_app, workflow
-from app.enums import Channel, Urgency
-from app.extensions import db
-from app.models import Category, Office
-from app.permissions import ROLE_ADMIN, ROLE_CUSTOMER_SERVICE, ROLE_GENERAL_MANAGER, ROLE_SUPERVISOR
-from app.security import complaint_permissions
+from app import create_app
+from app.complaints import workflow
+from app.complaints.enums import Channel, Urgency
+from app.complaints.models import Category
+from app.core import clock
+from app.core.extensions import db
+from app.core.models import Office
+from app.core.permissions import (
+    ROLE_ADMIN,
+    ROLE_CUSTOMER_SERVICE,
+    ROLE_GENERAL_MANAGER,
+    ROLE_SUPERVISOR,
+)
+from app.core.security import complaint_permissions
 from app.setup import initialise
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")

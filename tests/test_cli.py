@@ -1,10 +1,10 @@
 """`complaints init` is idempotent; `complaints demo` builds a world with cases in every state."""
 import sqlalchemy as sa
 
-from app.enums import Status
-from app.extensions import db
-from app.models import Complaint, ComplaintEvent
-from app.permissions import DEFAULT_ROLE_PERMISSIONS
+from app.complaints.enums import Status
+from app.complaints.models import Complaint, ComplaintEvent
+from app.core.extensions import db
+from app.core.permissions import DEFAULT_ROLE_PERMISSIONS
 
 
 def test_init_can_run_again_without_changing_anything(app):

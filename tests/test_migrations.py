@@ -3,7 +3,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_appbuilder import Model
 
-from app.extensions import db
+from app.core.extensions import db
 
 
 def test_migration_head_matches_the_models(app):

@@ -6,8 +6,9 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from app import clock, deadlines
-from app.extensions import db
+from app.core import clock
+from app.core.extensions import db
+from app.deadlines.sweep import sweep
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -32,7 +33,7 @@ def sweep_statements(new_case, world, how_many, day):
         new_case(category_id=world.categories["SERVICE"].id)
     clock.freeze(datetime(2026, 11, day + 8, 10, 0, tzinfo=BEIJING))
     with counting_statements(db.engine) as statements:
-        report = deadlines.sweep(db.session)
+        report = sweep(db.session)
     assert report.missed >= how_many * 4 and report.escalated >= how_many
     return len(statements)
 

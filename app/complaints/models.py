@@ -1,0 +1,261 @@
+"""The complaint data model: categories, complainants, complaints, evidence attachments, the
+append-only event log, and the cases' deadline policies and deadlines."""
+import sqlalchemy as sa
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy.orm import relationship
+
+from app.core.models import Office
+from app.core.types import UTCDateTime, enum_column
+from app.deadlines.enums import DeadlineKind, DeadlineUnit
+
+from .enums import Channel, EventKind, Grade, Status, Urgency, Validity
+
+
+class Category(Model):
+    """A configurable complaint category; repair sub-types hang under their parent."""
+
+    __tablename__ = "category"
+    id = sa.Column(sa.Integer, primary_key=True)
+    code = sa.Column(sa.String(32), unique=True, nullable=False)
+    name = sa.Column(sa.String(100), nullable=False)
+    parent_id = sa.Column(sa.Integer, sa.ForeignKey("category.id"), index=True)
+    parent = relationship("Category", remote_side=[id], backref="children", lazy="joined", join_depth=1)
+    active = sa.Column(sa.Boolean, nullable=False, default=True)
+    note = sa.Column(sa.String(200))
+
+    def __str__(self):
+        return f"{self.parent.name} / {self.name}" if self.parent else self.name
+
+    def __repr__(self):
+        return f"<Category {self.code}>"
+
+
+class Complainant(Model):
+    """A resident who complains. Identity and contact are confidential (domain.md: Intake)."""
+
+    __tablename__ = "complainant"
+    id = sa.Column(sa.Integer, primary_key=True)
+    office_id = sa.Column(sa.Integer, sa.ForeignKey("office.id"), nullable=False)
+    office = relationship(Office)
+    name = sa.Column(sa.String(50), nullable=False)
+    room = sa.Column(sa.String(30), nullable=False, default="")
+    phone = sa.Column(sa.String(30), nullable=False, default="")
+
+    __table_args__ = (sa.Index("ix_complainant_office_phone", "office_id", "phone"),)
+
+    def __str__(self):
+        return f"{self.name} {self.room}".strip()
+
+    def __repr__(self):
+        return f"<Complainant {self.id}>"
+
+
+class CaseCounter(Model):
+    """The last case number given out per office and local day."""
+
+    __tablename__ = "case_counter"
+    office_id = sa.Column(sa.Integer, sa.ForeignKey("office.id"), primary_key=True)
+    day = sa.Column(sa.Date, primary_key=True)
+    last = sa.Column(sa.Integer, nullable=False)
+
+
+class Complaint(Model):
+    """One complaint case and where it stands in the workflow."""
+
+    __tablename__ = "complaint"
+    id = sa.Column(sa.Integer, primary_key=True)
+    case_number = sa.Column(sa.String(40), unique=True, nullable=False)
+    office_id = sa.Column(sa.Integer, sa.ForeignKey("office.id"), nullable=False)
+    # Lists show these on every row: load them in the list's own query.
+    office = relationship(Office, lazy="joined")
+    channel = sa.Column(enum_column(Channel), nullable=False, default=Channel.PHONE)
+    category_id = sa.Column(sa.Integer, sa.ForeignKey("category.id"), nullable=False, index=True)
+    category = relationship(Category, lazy="joined")
+    urgency = sa.Column(enum_column(Urgency), nullable=False, default=Urgency.GENERAL, index=True)
+    grade = sa.Column(enum_column(Grade), index=True)
+    validity = sa.Column(enum_column(Validity), nullable=False, default=Validity.PENDING, index=True)
+    tier = sa.Column(sa.Integer, nullable=False, default=1)
+    status = sa.Column(enum_column(Status), nullable=False, default=Status.RECEIVED)
+    assignee_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    assignee = relationship(User, foreign_keys=[assignee_id], lazy="joined")
+    respondent_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"), index=True)
+    respondent = relationship(User, foreign_keys=[respondent_id])
+    respondent_department = sa.Column(sa.String(100))
+    complainant_id = sa.Column(sa.Integer, sa.ForeignKey("complainant.id"), nullable=False, index=True)
+    complainant = relationship(Complainant, lazy="joined")
+    description = sa.Column(sa.Text, nullable=False)
+    on_the_spot = sa.Column(sa.Boolean, nullable=False, default=False)
+
+    plan_measures = sa.Column(sa.Text)
+    plan_deadline = sa.Column(UTCDateTime)
+    plan_owner_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    plan_owner = relationship(User, foreign_keys=[plan_owner_id])
+    resolution = sa.Column(sa.Text)
+    void_reason = sa.Column(sa.Text)
+
+    received_at = sa.Column(UTCDateTime, nullable=False)
+    acknowledged_at = sa.Column(UTCDateTime)
+    first_feedback_at = sa.Column(UTCDateTime)
+    investigation_started_at = sa.Column(UTCDateTime)
+    plan_proposed_at = sa.Column(UTCDateTime)
+    plan_approved_at = sa.Column(UTCDateTime)
+    resolved_at = sa.Column(UTCDateTime)
+    confirmed_at = sa.Column(UTCDateTime)
+    closed_at = sa.Column(UTCDateTime)
+    voided_at = sa.Column(UTCDateTime)
+    escalated_at = sa.Column(UTCDateTime)
+    on_site_at = sa.Column(UTCDateTime)
+    return_visited_at = sa.Column(UTCDateTime)
+    # Kept up to date from the case's deadlines, so lists sort, filter and colour by them:
+    # the earliest running due time, and the due time of the oldest missed one still open.
+    next_due_at = sa.Column(UTCDateTime, index=True)
+    overdue_since = sa.Column(UTCDateTime, index=True)
+
+    created_by_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    created_by = relationship(User, foreign_keys=[created_by_id])
+    updated_at = sa.Column(UTCDateTime, nullable=False)
+    # Bumped by every change; a save or action made against an older version is refused.
+    version = sa.Column(sa.Integer, nullable=False)
+
+    events = relationship("ComplaintEvent", back_populates="complaint", order_by="ComplaintEvent.id",
+                          passive_deletes="all")
+    attachments = relationship("Attachment", back_populates="complaint", order_by="Attachment.id",
+                               passive_deletes="all")
+    deadlines = relationship("ComplaintDeadline", back_populates="complaint", order_by="ComplaintDeadline.id",
+                             passive_deletes="all")
+
+    # The workflow sets the version itself (one step per change); the UPDATE checks the old one.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    __table_args__ = (
+        # Queues, filters and the default order (newest first) each have an index.
+        sa.Index("ix_complaint_office_received", "office_id", "received_at"),
+        sa.Index("ix_complaint_received", "received_at"),
+        sa.Index("ix_complaint_office_status_tier", "office_id", "status", "tier"),
+        sa.Index("ix_complaint_status_tier", "status", "tier"),
+        sa.Index("ix_complaint_assignee_status", "assignee_id", "status"),
+        sa.Index("ix_complaint_tier", "tier"),
+        sa.Index("ix_complaint_channel", "channel"),
+    )
+
+    def __str__(self):
+        return self.case_number
+
+    @property
+    def deadline_state(self):
+        """(overdue since, next due) for the lists' "due in / overdue by" column."""
+        return self.overdue_since, self.next_due_at
+
+    def __repr__(self):
+        return f"<Complaint {self.case_number} {self.status.name if self.status else None}>"
+
+
+class ComplaintEvent(Model):
+    """One entry of a complaint's history: who did what, when, from which state to which.
+    Rows are never updated or deleted."""
+
+    __tablename__ = "complaint_event"
+    id = sa.Column(sa.Integer, primary_key=True)
+    complaint_id = sa.Column(sa.Integer, sa.ForeignKey("complaint.id"), nullable=False, index=True)
+    complaint = relationship(Complaint, back_populates="events")
+    at = sa.Column(UTCDateTime, nullable=False)
+    # Null actor means the system itself (scheduler, automatic rule).
+    actor_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    actor = relationship(User, lazy="joined")
+    kind = sa.Column(enum_column(EventKind), nullable=False)
+    from_status = sa.Column(enum_column(Status))
+    to_status = sa.Column(enum_column(Status))
+    from_tier = sa.Column(sa.Integer)
+    to_tier = sa.Column(sa.Integer)
+    note = sa.Column(sa.Text, nullable=False, default="")
+    # The complaint's version after this event: "what changed since version N".
+    version = sa.Column(sa.Integer, nullable=False)
+
+    def __repr__(self):
+        return f"<ComplaintEvent {self.complaint_id} {self.kind.name}>"
+
+
+class Attachment(Model):
+    """An evidence file of a complaint, stored outside the web root under a random name."""
+
+    __tablename__ = "attachment"
+    id = sa.Column(sa.Integer, primary_key=True)
+    complaint_id = sa.Column(sa.Integer, sa.ForeignKey("complaint.id"), nullable=False, index=True)
+    complaint = relationship(Complaint, back_populates="attachments")
+    original_name = sa.Column(sa.String(255), nullable=False)
+    stored_name = sa.Column(sa.String(64), unique=True, nullable=False)
+    content_type = sa.Column(sa.String(100), nullable=False)
+    size = sa.Column(sa.Integer, nullable=False)
+    uploaded_by_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    uploaded_by = relationship(User)
+    uploaded_at = sa.Column(UTCDateTime, nullable=False)
+
+    def __str__(self):
+        return self.original_name
+
+
+@sa.event.listens_for(ComplaintEvent, "before_update")
+@sa.event.listens_for(ComplaintEvent, "before_delete")
+def _event_log_is_append_only(mapper, connection, target):
+    raise RuntimeError("complaint events are append-only")
+
+
+class DeadlinePolicy(Model):
+    """A time limit for one kind of deadline, for a category (or all) × urgency or grade
+    (or any), company-wide or overriding it for one office."""
+
+    __tablename__ = "deadline_policy"
+    id = sa.Column(sa.Integer, primary_key=True)
+    kind = sa.Column(enum_column(DeadlineKind), nullable=False)
+    office_id = sa.Column(sa.Integer, sa.ForeignKey("office.id"))
+    office = relationship(Office)
+    category_id = sa.Column(sa.Integer, sa.ForeignKey("category.id"))
+    category = relationship(Category)
+    urgency = sa.Column(enum_column(Urgency))
+    grade = sa.Column(enum_column(Grade))
+    amount = sa.Column(sa.Integer, nullable=False)
+    unit = sa.Column(enum_column(DeadlineUnit), nullable=False)
+    # Whether missing it moves the case up a tier (e.g. resolution overdue at tier 1 → tier 2).
+    escalates = sa.Column(sa.Boolean, nullable=False, default=False)
+    active = sa.Column(sa.Boolean, nullable=False, default=True)
+
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="ck_deadline_policy_amount_positive"),)
+
+    def __repr__(self):
+        return f"<DeadlinePolicy {self.kind.name} {self.amount} {self.unit.name}>"
+
+
+class ComplaintDeadline(Model):
+    """One deadline of one case: when it is due and what became of it."""
+
+    __tablename__ = "complaint_deadline"
+    id = sa.Column(sa.Integer, primary_key=True)
+    complaint_id = sa.Column(sa.Integer, sa.ForeignKey("complaint.id"), nullable=False)
+    complaint = relationship(Complaint, back_populates="deadlines")
+    kind = sa.Column(enum_column(DeadlineKind), nullable=False)
+    policy_id = sa.Column(sa.Integer, sa.ForeignKey("deadline_policy.id"), index=True)
+    starts_at = sa.Column(UTCDateTime, nullable=False)
+    due_at = sa.Column(UTCDateTime, nullable=False)
+    remind_at = sa.Column(UTCDateTime)
+    escalates = sa.Column(sa.Boolean, nullable=False, default=False)
+    met_at = sa.Column(UTCDateTime)
+    cancelled_at = sa.Column(UTCDateTime)
+    reminded_at = sa.Column(UTCDateTime)
+    breached_at = sa.Column(UTCDateTime)
+    paused_at = sa.Column(UTCDateTime)
+
+    __table_args__ = (
+        sa.UniqueConstraint("complaint_id", "kind", name="uq_complaint_deadline_kind"),
+        # The sweep reads only pending deadlines: small partial indexes over them.
+        sa.Index("ix_deadline_pending_due", "due_at",
+                 postgresql_where=sa.text("met_at IS NULL AND cancelled_at IS NULL AND breached_at IS NULL"),
+                 sqlite_where=sa.text("met_at IS NULL AND cancelled_at IS NULL AND breached_at IS NULL")),
+        sa.Index("ix_deadline_pending_remind", "remind_at",
+                 postgresql_where=sa.text("met_at IS NULL AND cancelled_at IS NULL AND reminded_at IS NULL"),
+                 sqlite_where=sa.text("met_at IS NULL AND cancelled_at IS NULL AND reminded_at IS NULL")),
+        sa.Index("ix_deadline_breached", "breached_at"),
+    )
+
+    @property
+    def pending(self):
+        return self.met_at is None and self.cancelled_at is None

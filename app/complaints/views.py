@@ -1,0 +1,299 @@
+"""Complaint screens: the dashboard, my queue, the list, intake, the detail page with its
+timeline and actions; categories and deadline policies for administrators."""
+from flask import abort, flash, redirect, request, send_file, url_for
+from flask_appbuilder import IndexView, ModelView, expose, has_access
+from flask_appbuilder.actions import action
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
+
+from app.core import clock
+from app.core.enums import Tier
+from app.core.extensions import db
+from app.core.forms import checkbox, enum_filter, enum_select
+from app.core.formatting import blank, enum_label, local_time, person_name, tier_label
+from app.core.params import coerce_action_params
+from app.core.permissions import RESOURCE_CATEGORY, RESOURCE_DEADLINE_POLICY
+from app.core.security import current_actor
+from app.deadlines.enums import DeadlineKind, DeadlineUnit
+from app.deadlines.formatting import deadline_badge
+
+from . import attachments, dashboard, workflow
+from .enums import Channel, Grade, Status, Urgency, Validity
+from .filters import ComplaintInterface, ComplaintScope, MyQueueFilter, OfficeScopeFilter
+from .forms import EDIT_COLUMNS, INTAKE_COLUMNS, EditForm, IntakeForm
+from .formatting import FIELD_LABELS
+from .models import Category, Complaint, DeadlinePolicy
+
+
+class HomeView(IndexView):
+    """The dashboard: my queue, overdue and due-today counts, unread notifications, and
+    warnings about the working-day calendar."""
+
+    index_template = "complaints/dashboard.html"
+
+    @expose("/")
+    def index(self):
+        actor = current_actor()
+        if actor.user_id is None:
+            return redirect(url_for("AuthDBView.login"))
+        return self.render_template(self.index_template, appbuilder=self.appbuilder,
+                                    counts=dashboard.counts(db.session, actor))
+
+
+class ComplaintView(ComplaintScope, ModelView):
+    """All complaints of the user's offices, with filters and search."""
+
+    route_base = "/complaints"
+    datamodel = ComplaintInterface(Complaint)
+    base_order = ("received_at", "desc")
+
+    list_title = _l("All complaints")
+    show_title = _l("Complaint")
+    add_title = _l("Register complaint")
+    edit_title = _l("Edit complaint")
+    show_template = "complaints/show.html"
+
+    list_columns = ["case_number", "deadline_state", "received_at", "office", "category", "urgency", "grade", "tier",
+                    "status", "assignee", "complainant"]
+    show_columns = ["case_number", "office", "channel", "category", "urgency", "grade", "validity", "tier",
+                    "status", "assignee", "respondent", "respondent_department", "complainant", "complainant.phone",
+                    "description", "plan_measures", "plan_deadline", "plan_owner", "resolution", "void_reason",
+                    "received_at", "acknowledged_at", "resolved_at", "closed_at", "created_by"]
+    search_columns = ["case_number", "overdue_since", "status", "tier", "category", "office", "urgency", "grade",
+                      "validity", "channel", "received_at", "description", "assignee"]
+    search_form_extra_fields = {
+        "status": enum_filter(Status), "urgency": enum_filter(Urgency), "grade": enum_filter(Grade),
+        "validity": enum_filter(Validity), "channel": enum_filter(Channel),
+        "tier": SelectField(choices=[(t.value, t.label) for t in Tier]),
+        "overdue_since": SelectField(choices=[("1", "✓")]),
+    }
+    order_columns = ["case_number", "received_at", "urgency", "tier", "status"]
+    # The list shows the complainant by name only; phone stays on the detail page (confidential).
+    label_columns = FIELD_LABELS
+    formatters_columns = {
+        "deadline_state": deadline_badge,
+        "tier": tier_label, "status": enum_label(Status), "urgency": enum_label(Urgency),
+        "grade": enum_label(Grade), "validity": enum_label(Validity), "channel": enum_label(Channel),
+        "received_at": local_time, "acknowledged_at": local_time, "resolved_at": local_time,
+        "closed_at": local_time, "plan_deadline": local_time,
+        **{name: person_name for name in ("assignee", "respondent", "plan_owner", "created_by")},
+        **{name: blank for name in ("respondent_department", "plan_measures", "resolution", "void_reason")},
+    }
+    page_size = 25
+    add_form, add_columns = IntakeForm, INTAKE_COLUMNS
+    edit_form, edit_columns = EditForm, EDIT_COLUMNS
+
+    # ---- intake and edit go through the workflow ------------------------------------
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        """Register a complaint."""
+        actor = current_actor()
+        form = IntakeForm()
+        form.fill_choices(db.session, actor.office_ids)
+        if request.method == "POST" and form.validate():
+            try:
+                complaint = workflow.open_case(db.session, actor, form.intake())
+            except workflow.WorkflowError as e:
+                _flash_error(e, form)
+            else:
+                flash(_("Complaint %(case)s registered.", case=complaint.case_number), "success")
+                return redirect(url_for(".show", pk=complaint.id))
+        widgets = self._get_add_widget(form=form)
+        return self.render_template(self.add_template, title=self.add_title, widgets=widgets)
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        """Edit a case's details; refused if someone changed the case meanwhile."""
+        actor = current_actor()
+        complaint = _load_or_404(actor, pk)
+        if request.method == "POST":
+            form = EditForm()
+            form.fill_choices(db.session, actor.office_ids)
+            if form.validate():
+                try:
+                    workflow.update_details(db.session, actor, complaint.id, form.details(),
+                                            expected_version=form.version.data)
+                except workflow.WorkflowError as e:
+                    # The user's input stays in the form; nothing is saved.
+                    _flash_error(e, form)
+                else:
+                    flash(_("Complaint %(case)s saved.", case=complaint.case_number), "success")
+                    return redirect(url_for(".show", pk=complaint.id))
+        else:
+            form = EditForm(obj=complaint)
+            form.fill_choices(db.session, actor.office_ids)
+            form.version.data = complaint.version
+        widgets = self._get_edit_widget(form=form)
+        return self.render_template(self.edit_template, title=self.edit_title, widgets=widgets,
+                                    related_views=[])
+
+    # ---- detail page and workflow actions -------------------------------------------
+
+    @expose("/show/<pk>")
+    @has_access
+    def show(self, pk):
+        """A case with its timeline and the actions the user may take now."""
+        return self._render_show(pk)
+
+    @expose("/act/<pk>", methods=["POST"])
+    @has_access
+    def act(self, pk):
+        """Run one workflow action from the detail page."""
+        name = request.form.get("action", "")
+        spec = workflow.ACTIONS.get(name)
+        params = coerce_action_params(spec.params if spec else (), request.form)
+        try:
+            workflow.perform(db.session, current_actor(), pk, name,
+                             expected_version=request.form.get("version"), **params)
+        except workflow.NotFound:
+            abort(404)
+        except workflow.WorkflowError as e:
+            flash(e.message, "danger")
+            return self._render_show(pk, prefill=request.form, open_action=name), e.http_status
+        flash(_("%(action)s: done.", action=spec.label), "success")
+        return redirect(url_for(".show", pk=pk))
+
+    @expose("/upload/<pk>", methods=["POST"])
+    @has_access
+    def upload(self, pk):
+        """Attach an evidence file (photo, video or PDF)."""
+        try:
+            attachments.attach(db.session, current_actor(), pk, request.files.get("file"))
+        except workflow.NotFound:
+            abort(404)
+        except workflow.WorkflowError as e:
+            flash(e.message, "danger")
+        else:
+            flash(_("Evidence attached."), "success")
+        return redirect(url_for(".show", pk=pk))
+
+    @expose("/download/<pk>/<int:attachment_id>")
+    @has_access
+    def download(self, pk, attachment_id):
+        """Send an evidence file to a user who may see its case."""
+        try:
+            found = attachments.open_for(db.session, current_actor(), pk, attachment_id)
+        except workflow.NotFound:
+            abort(404)
+        return send_file(found.path, mimetype=found.attachment.content_type,
+                         download_name=found.attachment.original_name, as_attachment=True)
+
+    @action("acknowledge", _l("Confirm receipt"), _l("Confirm receipt of the selected complaints?"),
+            "fa-check", single=False)
+    def bulk_acknowledge(self, items):
+        """Confirm receipt of several new complaints at once."""
+        done, refused = 0, []
+        for item in items:
+            try:
+                workflow.perform(db.session, current_actor(), item.id, "acknowledge")
+                done += 1
+            except workflow.WorkflowError as e:
+                refused.append(f"{item.case_number}: {e.message}")
+        if done:
+            flash(_("Receipt confirmed for %(n)d complaints.", n=done), "success")
+        for message in refused:
+            flash(message, "danger")
+        return redirect(self.get_redirect())
+
+    # FAB's action endpoints load rows by id without the view's base filters: load them
+    # through the office scope instead, so a forged id reaches nothing.
+    @expose("/action/<string:name>/<pk>", methods=["POST"])
+    def action(self, name, pk):
+        _load_or_404(current_actor(), pk)
+        return super().action(name, pk)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        actor = current_actor()
+        for pk in request.form.getlist("rowid"):
+            _load_or_404(actor, pk)
+        return super().action_post()
+
+    def _render_show(self, pk, prefill=None, open_action=None):
+        actor = current_actor()
+        complaint = _load_or_404(actor, pk)
+        widgets = self._get_show_widget(complaint.id, complaint)
+        return self.render_template(
+            self.show_template, pk=complaint.id, title=self.show_title, widgets=widgets,
+            complaint=complaint, events=workflow.timeline(db.session, complaint), now=clock.now(),
+            actions=[(a, workflow.ACTIONS[a.value]) for a in workflow.available_actions(actor, complaint)],
+            may_edit=actor.may("write") and complaint.status not in workflow.FINAL,
+            may_attach=actor.may("attach") and complaint.status not in workflow.FINAL,
+            assignees=workflow.staff_choices(db.session, complaint, tier=complaint.tier),
+            staff=workflow.staff_choices(db.session, complaint),
+            prefill=prefill or {}, open_action=open_action, local_time=local_time,
+        )
+
+
+class MyQueueView(ComplaintView):
+    """Cases assigned to me or waiting at my tier, in my offices."""
+
+    route_base = "/queue"
+    list_title = _l("My queue")
+    base_filters = [["id", OfficeScopeFilter, None], ["id", MyQueueFilter, None]]
+    # The longest-waiting case first.
+    base_order = ("received_at", "asc")
+
+
+class CategoryView(ModelView):
+    """Complaint categories and repair sub-types (administrators)."""
+
+    route_base = "/categories"
+    datamodel = SQLAInterface(Category)
+    class_permission_name = RESOURCE_CATEGORY
+    list_title = _l("Categories")
+    show_title = add_title = edit_title = _l("Category")
+    base_order = ("code", "asc")
+    list_columns = ["code", "name", "parent", "active"]
+    add_columns = edit_columns = show_columns = ["code", "name", "parent", "active", "note"]
+    label_columns = {"code": _l("Code"), "name": _l("Name"), "parent": _l("Parent category"),
+                     "active": _l("Active"), "note": _l("Note")}
+    add_form_extra_fields = edit_form_extra_fields = {"active": checkbox(_l("Active"))}
+
+
+class DeadlinePolicyView(ModelView):
+    """Deadline policies: a limit per kind, for a category (or all) × urgency or grade (or any),
+    company-wide or overriding it for one office (administrators)."""
+
+    route_base = "/deadline-policies"
+    datamodel = SQLAInterface(DeadlinePolicy)
+    class_permission_name = RESOURCE_DEADLINE_POLICY
+    list_title = _l("Deadline policies")
+    show_title = add_title = edit_title = _l("Deadline policy")
+    base_order = ("kind", "asc")
+    list_columns = ["kind", "office", "category", "urgency", "grade", "amount", "unit", "escalates", "active"]
+    add_columns = edit_columns = show_columns = list_columns
+    search_columns = ["kind", "office", "category", "active"]
+    label_columns = {"kind": _l("Deadline"), "office": _l("Office (empty: all)"),
+                     "category": _l("Category (empty: all)"), "urgency": _l("Urgency (empty: any)"),
+                     "grade": _l("Grade (empty: any)"), "amount": _l("Limit"), "unit": _l("Unit"),
+                     "escalates": _l("Escalates when missed"), "active": _l("Active")}
+    formatters_columns = {"kind": enum_label(DeadlineKind), "unit": enum_label(DeadlineUnit),
+                          "urgency": enum_label(Urgency), "grade": enum_label(Grade),
+                          "office": blank, "category": blank}
+    add_form_extra_fields = edit_form_extra_fields = {
+        "escalates": checkbox(_l("Escalates when missed")), "active": checkbox(_l("Active")),
+        "kind": enum_select(DeadlineKind, _l("Deadline")), "unit": enum_select(DeadlineUnit, _l("Unit")),
+        "urgency": enum_select(Urgency, _l("Urgency (empty: any)"), optional=True),
+        "grade": enum_select(Grade, _l("Grade (empty: any)"), optional=True),
+    }
+    search_form_extra_fields = {"kind": enum_filter(DeadlineKind)}
+
+
+def _load_or_404(actor, pk):
+    try:
+        return workflow.load(db.session, actor, pk)
+    except workflow.NotFound:
+        abort(404)
+
+
+def _flash_error(error, form):
+    flash(error.message, "danger")
+    for name, message in error.fields.items():
+        if name in form:
+            form[name].errors = list(form[name].errors) + [message]

@@ -1,0 +1,124 @@
+"""Security customisation: password policy, translated role names, the acting user."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import sqlalchemy as sa
+from flask import current_app, g
+from flask_appbuilder.exceptions import PasswordComplexityValidationError
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.security.views import RoleModelView, UserDBModelView
+from flask_appbuilder.widgets import ListWidget
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from .extensions import db
+from .models import office_staff
+from .permissions import ALL_OFFICE_ROLES, RESOURCE_COMPLAINT, ROLE_LABELS, ROLE_TIERS
+
+PASSWORD_MIN_LENGTH = 10
+
+
+def password_policy(password: str) -> None:
+    """At least 10 characters with letters and digits, and not all one character."""
+    password = password or ""
+    if (len(password) < PASSWORD_MIN_LENGTH or not re.search(r"[A-Za-z]", password)
+            or not re.search(r"\d", password) or len(set(password)) < 4):
+        raise PasswordComplexityValidationError(
+            _("The password needs at least %(n)d characters, with both letters and digits.",
+              n=PASSWORD_MIN_LENGTH))
+
+
+def role_label(name: str) -> str:
+    """A role's name in the user's language (roles an admin adds keep their own name)."""
+    return str(ROLE_LABELS.get(name, name))
+
+
+class TranslatedRoleModelView(RoleModelView):
+    """FAB's role screen, listing roles by their translated names (FAB's own role list
+    widget prints raw names, so the plain list widget, which applies formatters, is used)."""
+
+    list_widget = ListWidget
+    list_columns = ["name"]
+    formatters_columns = {"name": role_label}
+
+
+class OfficeUserModelView(UserDBModelView):
+    """FAB's user screen, where administrators also set each staff member's offices."""
+
+    list_columns = UserDBModelView.list_columns + ["offices"]
+    add_columns = UserDBModelView.add_columns[:-2] + ["offices"] + UserDBModelView.add_columns[-2:]
+    edit_columns = UserDBModelView.edit_columns + ["offices"]
+    label_columns = {**UserDBModelView.label_columns, "offices": _l("Offices")}
+    show_fieldsets = [(title, {**spec, "fields": spec["fields"] + (["offices"] if i == 0 else [])})
+                      for i, (title, spec) in enumerate(UserDBModelView.show_fieldsets)]
+
+
+class ComplaintSecurityManager(SecurityManager):
+    """FAB's security manager with this project's role and user screens."""
+
+    rolemodelview = TranslatedRoleModelView
+    userdbmodelview = OfficeUserModelView
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person (or the system) performing an action, with what their roles allow."""
+
+    user_id: int | None
+    name: str
+    permissions: frozenset = field(default_factory=frozenset)
+    tier: int = 0
+    office_ids: frozenset | None = frozenset()  # None: every office
+
+    def may(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def sees_office(self, office_id: int) -> bool:
+        return self.office_ids is None or office_id in self.office_ids
+
+
+def tier_of_roles(role_names: Iterable[str]) -> int:
+    return max((ROLE_TIERS.get(r, 0) for r in role_names), default=0)
+
+
+def actor_for_user(session: Session, user: User, permissions: Iterable[str]) -> Actor:
+    """Build an Actor from a FAB user and their permission names on the Complaint resource."""
+    role_names = {r.name for r in user.roles}
+    if role_names & ALL_OFFICE_ROLES:
+        office_ids = None
+    else:
+        office_ids = frozenset(
+            session.scalars(sa.select(office_staff.c.office_id).where(office_staff.c.user_id == user.id))
+        )
+    return Actor(
+        user_id=user.id,
+        name=user.get_full_name() if hasattr(user, "get_full_name") else user.username,
+        permissions=frozenset(permissions),
+        tier=tier_of_roles(role_names),
+        office_ids=office_ids,
+    )
+
+
+def complaint_permissions(user) -> set[str]:
+    """The user's permission names on the Complaint resource, without the can_ prefix."""
+    sm = current_app.appbuilder.sm
+    return {p[len("can_"):] for p, view in sm.get_user_permissions(user)
+            if view == RESOURCE_COMPLAINT and p.startswith("can_")}
+
+
+def current_actor() -> Actor:
+    """The Actor for the logged-in user of this request (session or JWT)."""
+    actor = getattr(g, "_actor", None)
+    if actor is None:
+        user = current_app.appbuilder.sm.current_user
+        if not user:
+            return Actor(None, "anonymous")
+        user = db.session.get(User, user.id)
+        actor = actor_for_user(db.session, user, complaint_permissions(user))
+        g._actor = actor
+    return actor

@@ -1,0 +1,71 @@
+"""My notifications: the inbox, marking read, and the unread count in the navbar."""
+from flask import abort, redirect, request, url_for
+from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder.actions import action
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from app.core.extensions import db
+from app.core.formatting import enum_label, local_time
+from app.core.permissions import RESOURCE_NOTIFICATION
+from app.core.security import current_actor
+from app.deadlines.enums import DeadlineKind
+
+from . import rules
+from .enums import NotificationKind
+from .filters import OwnNotificationFilter
+from .models import Notification
+
+
+class NotificationView(ModelView):
+    """My notifications: reminders, missed deadlines, escalations to my tier."""
+
+    route_base = "/notifications"
+    datamodel = SQLAInterface(Notification)
+    class_permission_name = RESOURCE_NOTIFICATION
+    method_permission_name = {"list": "read", "show": "read", "mark_read": "read", "mark_all_read": "read"}
+    base_permissions = ["can_read"]
+    base_filters = [["id", OwnNotificationFilter, None]]
+    base_order = ("created_at", "desc")
+    list_title = _l("Notifications")
+    list_columns = ["created_at", "kind", "deadline_kind", "complaint", "read_at"]
+    search_columns = ["kind", "read_at"]
+    label_columns = {"created_at": _l("Time"), "kind": _l("Notification"), "deadline_kind": _l("Deadline"),
+                     "complaint": _l("Complaint"), "read_at": _l("Read at")}
+    formatters_columns = {
+        "created_at": local_time, "read_at": local_time, "kind": enum_label(NotificationKind),
+        "deadline_kind": enum_label(DeadlineKind),
+        "complaint": lambda c: Markup('<a href="{}">{}</a>').format(url_for("ComplaintView.show", pk=c.id), c),
+    }
+
+    @action("mark_read", _l("Mark as read"), None, "fa-check")
+    def mark_read(self, items):
+        """Mark the chosen notifications read."""
+        rules.mark_read(db.session, current_actor(), [i.id for i in items])
+        return redirect(self.get_redirect())
+
+    @expose("/read-all", methods=["POST"])
+    @has_access
+    def mark_all_read(self):
+        """Mark every notification of mine read."""
+        rules.mark_read(db.session, current_actor(), None)
+        return redirect(url_for(".list"))
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        # FAB loads action rows by id without base filters: only my own notifications.
+        if not rules.owns_notifications(db.session, current_actor(), request.form.getlist("rowid")):
+            abort(404)
+        return super().action_post()
+
+
+def init_navbar(app) -> None:
+    """Give every page the current user's unread notification count (the navbar bell)."""
+
+    @app.context_processor
+    def _unread_notifications():
+        def unread_notifications():
+            return rules.unread_count(db.session, current_actor().user_id)
+
+        return {"unread_notifications": unread_notifications}
