@@ -24,6 +24,7 @@ from app.core.enums import Tier
 # The errors and the acting user are shared by every domain; the workflow raises and reads them.
 from app.core.errors import Forbidden, IllegalTransition, InvalidInput, NotFound, StaleCase, WorkflowError  # noqa: F401
 from app.core.models import Office, office_staff
+from app.core.params import parse_id
 from app.core.permissions import ALL_OFFICE_ROLES
 from app.core.security import Actor, actor_for_user, tier_of_roles  # noqa: F401
 from app.deadlines.enums import DeadlineKind
@@ -62,10 +63,9 @@ def queue_clause(actor: Actor):
 
 def load(session: Session, actor: Actor, complaint_id, for_update: bool = False) -> Complaint:
     """Load a visible complaint or raise NotFound; optionally lock its row until commit."""
-    try:
-        complaint_id = int(complaint_id)
-    except (TypeError, ValueError):
-        raise NotFound(_("Complaint not found.")) from None
+    complaint_id = parse_id(complaint_id)
+    if complaint_id is None:
+        raise NotFound(_("Complaint not found."))
     stmt = sa.select(Complaint).where(Complaint.id == complaint_id, visible_clause(actor))
     if for_update:
         # Lock only the complaint row (its eager-loaded relations are outer joins).

@@ -1,10 +1,70 @@
-"""Turn the raw inputs of an action (form fields or JSON) into the workflow's typed values."""
+"""Input parsing, in one place for screens, API, CLI and workflow: ids, enum names, dates and
+free text from forms, query strings and JSON, turned into typed values or refused.
+
+Every parser returns None for a value it cannot read (the caller reports it as missing or
+answers 404); none raises on any input."""
+import re
 from datetime import datetime
 
 from . import clock
 
 _TRUE = {"1", "true", "yes", "on", "satisfied"}
 _FALSE = {"0", "false", "no", "off", "not_satisfied"}
+# Ids are PostgreSQL `integer` columns: anything outside 1..2**31-1 names no row.
+MAX_ID = 2**31 - 1
+# Times the business can mean: years outside this range are typing mistakes, and the ends of
+# the calendar overflow when moved between time zones.
+MIN_YEAR, MAX_YEAR = 2000, 2099
+# NUL (PostgreSQL refuses it in text) and the other C0/C1 control characters, but not tab,
+# line feed and carriage return, which multi-line text fields legitimately carry.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def parse_id(value) -> int | None:
+    """A row id (1..MAX_ID) from an int or a string of digits, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        text = value.strip()
+        if len(text) > 10:
+            return None
+        number = int(text)
+    else:
+        return None
+    return number if 1 <= number <= MAX_ID else None
+
+
+def parse_enum(enum_cls, value):
+    """A member of `enum_cls` from the member itself or its name, else None."""
+    if isinstance(value, enum_cls):
+        return value
+    if isinstance(value, str):
+        return enum_cls.__members__.get(value.strip())
+    return None
+
+
+def parse_datetime(value) -> datetime | None:
+    """An aware datetime from a datetime or an ISO 8601 string ("2026-11-20 14:30" too);
+    a naive time is the company's local time. None outside MIN_YEAR..MAX_YEAR."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        return None
+    return clock.from_local(moment)
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether `text` holds NUL or another control character (tab and line breaks allowed)."""
+    return bool(_CONTROL.search(text))
 
 
 def coerce_action_params(names, raw) -> dict:
@@ -15,11 +75,11 @@ def coerce_action_params(names, raw) -> dict:
     for name in names:
         value = raw.get(name)
         if name == "deadline":
-            value = _datetime(value)
+            value = parse_datetime(value)
         elif name == "satisfied":
             value = _bool(value)
         elif name.endswith("_id"):
-            value = _int(value)
+            value = parse_id(value)
         elif value is not None and not isinstance(value, str):
             value = str(value)
         params[name] = value
@@ -31,20 +91,3 @@ def _bool(value):
         return value
     text = str(value).strip().lower()
     return True if text in _TRUE else False if text in _FALSE else None
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _datetime(value):
-    if isinstance(value, datetime):
-        return clock.from_local(value)
-    try:
-        # A naive time comes from a local date-time input: the company's zone.
-        return clock.from_local(datetime.fromisoformat(str(value).strip()))
-    except (TypeError, ValueError):
-        return None

@@ -1,0 +1,40 @@
+"""The one parser of ids, enum names, dates and free text: any input gives a value or None,
+never an exception."""
+from datetime import datetime, timezone
+
+import pytest
+
+from app.complaints.enums import Urgency
+from app.core.params import has_control_characters, parse_datetime, parse_enum, parse_id
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (7, 7), ("7", 7), (" 42 ", 42), (2**31 - 1, 2**31 - 1),
+    ("99999999999999999999", None), (2**64, None), (2**31, None), ("abc", None), ("-1", None), (-1, None),
+    (0, None), ("", None), (None, None), (True, None), ("٣", None), ("1e3", None), (1.5, None), ([1], None),
+])
+def test_ids_outside_the_integer_column_name_no_row(raw, expected):
+    assert parse_id(raw) == expected
+
+
+def test_enum_values_are_read_by_member_name_only():
+    assert parse_enum(Urgency, "EMERGENCY") is Urgency.EMERGENCY
+    assert parse_enum(Urgency, Urgency.GENERAL) is Urgency.GENERAL
+    for bad in ("NOPE", "emergency", "", None, 1, ["EMERGENCY"]):
+        assert parse_enum(Urgency, bad) is None
+
+
+def test_dates_at_the_ends_of_the_calendar_are_refused():
+    for bad in ("0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-10:00", "2026-13-01", "tomorrow", 20261120, None):
+        assert parse_datetime(bad) is None
+
+
+def test_local_minutes_and_aware_times_are_read():
+    assert parse_datetime("2026-11-20 14:30") == datetime(2026, 11, 20, 6, 30, tzinfo=timezone.utc)
+    assert parse_datetime("2026-11-20T14:30:00+08:00") == datetime(2026, 11, 20, 6, 30, tzinfo=timezone.utc)
+
+
+def test_control_characters_are_found_but_line_breaks_and_tabs_are_text():
+    assert has_control_characters("电梯\x00困人")
+    assert has_control_characters("bell\x07")
+    assert not has_control_characters("第一行\n第二行\r\n\t缩进")
