@@ -6,7 +6,9 @@ from urllib.parse import urlencode
 from flask import Flask, redirect, request
 from flask_appbuilder import AppBuilder
 
+from .core.errors import InvalidInput, init_error_handlers
 from .core.extensions import csrf, db, migrate
+from .core.params import has_control_characters
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -22,6 +24,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_database(app)
     init_security(app)
     init_appbuilder(app)
+    init_error_handlers(app)
+    init_input_guard(app)
     init_page_limits(app)
     from .notifications.views import init_navbar
 
@@ -60,6 +64,34 @@ def init_security(app: Flask) -> None:
         # Evidence files are served as sent; browsers must not reinterpret their type.
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
+
+
+def init_input_guard(app: Flask) -> None:
+    """Refuse text with NUL or other control characters in any query, form or JSON value,
+    on every surface, before any view reads it (PostgreSQL refuses NUL; neither has a use)."""
+
+    def strings(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield from strings(key)
+                yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+
+    @app.before_request
+    def _no_control_characters():
+        from flask_babel import gettext as _
+
+        values = [request.path, *request.args.keys(), *request.args.values()]
+        if request.method in ("POST", "PUT", "PATCH"):
+            values += [*request.form.keys(), *request.form.values()]
+            if request.is_json:
+                values += list(strings(request.get_json(silent=True)))
+        if any(has_control_characters(v) for v in values):
+            raise InvalidInput(_("The input contains control characters (such as NUL); please remove them."))
 
 
 def init_appbuilder(app: Flask) -> None:

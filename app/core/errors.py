@@ -41,3 +41,87 @@ class InvalidInput(WorkflowError):
     """Bad or missing input; `fields` maps each field to its message."""
 
     http_status = 422
+
+
+# ---------------------------------------------------------------------------------------
+# One error handler per surface: JSON under /api/, a page of ours on the screens.
+# ---------------------------------------------------------------------------------------
+
+def _titles():
+    from flask_babel import lazy_gettext as _l
+
+    return {
+        400: _l("The request could not be read"), 401: _l("Please sign in"), 403: _l("Access denied"),
+        404: _l("Not found"), 405: _l("This address does not take that request"),
+        409: _l("The case has changed or cannot take this action now"), 413: _l("The upload is too large"),
+        422: _l("Some input is not valid"), 429: _l("Too many attempts, please wait a moment"),
+        500: _l("Something went wrong on our side"),
+    }
+
+
+def is_api_request() -> bool:
+    """Whether this request belongs to the JSON API (which never answers with an HTML page)."""
+    from flask import request
+
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str | None = None, fields: dict | None = None):
+    """The answer to a refused request: JSON under /api/, our translated page elsewhere."""
+    from flask import current_app, g, jsonify, make_response, render_template
+    from flask_login import current_user
+
+    titles = _titles()
+    title = str(titles.get(status, titles[500 if status >= 500 else 400]))
+    if is_api_request():
+        body = {"message": message or title}
+        if fields:
+            body["fields"] = {name: str(text) for name, text in fields.items()}
+        return make_response(jsonify(body), status)
+    appbuilder = current_app.appbuilder
+    if not hasattr(g, "user"):
+        # Refused before FAB's own before_request ran (CSRF, input guard): its navbar reads g.user.
+        g.user = current_user
+    page = render_template("errors/error.html", appbuilder=appbuilder, base_template=appbuilder.base_template,
+                           status=status, title=title, message=message if message != title else None,
+                           fields=fields or {})
+    return make_response(page, status)
+
+
+def init_error_handlers(app) -> None:
+    """Answer every refused request on each surface in one place (WorkflowError anywhere, any
+    HTTP error), and never leave a failed transaction open."""
+    from flask_babel import gettext as _
+    from flask_wtf.csrf import CSRFError
+    from werkzeug.exceptions import HTTPException
+
+    from .extensions import db
+
+    @app.errorhandler(WorkflowError)
+    def _refused(error: WorkflowError):
+        db.session.rollback()
+        return error_response(error.http_status, error.message, error.fields)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        if error.code >= 500:
+            db.session.rollback()
+        # Werkzeug's own descriptions are English: show our title instead, but keep a message
+        # a view gave on purpose (abort(404, description=_("…"))).
+        own = error.description if error.description != type(error).description else None
+        response = error_response(error.code, own)
+        if getattr(error, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        return error_response(400, _("The form's security token is missing or has expired. Please reload the page "
+                                     "and try again."))
+
+    @app.errorhandler(500)
+    def _server_error(error):
+        db.session.rollback()
+        return error_response(500, _("The error has been logged. Please try again, or tell the administrator."))

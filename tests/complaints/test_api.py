@@ -1,31 +1,8 @@
 """The JSON API an intake integration (hotline system, WeChat bot) uses."""
-import pytest
 
 from app.complaints.enums import Status
 from app.complaints.models import Complaint
 from app.core.extensions import db
-
-from ..conftest import password_of
-
-
-@pytest.fixture
-def api(web_app, world):
-    """A JSON client logged in with a JWT, like an integration."""
-    class Api:
-        def __init__(self, username):
-            self.client = web_app.test_client()
-            response = self.client.post("/api/v1/security/login", json={
-                "username": username, "password": password_of(username), "provider": "db"})
-            assert response.status_code == 200, response.get_data(as_text=True)
-            self.headers = {"Authorization": f"Bearer {response.json['access_token']}"}
-
-        def get(self, url):
-            return self.client.get(url, headers=self.headers)
-
-        def post(self, url, body):
-            return self.client.post(url, json=body, headers=self.headers)
-
-    return Api
 
 
 def intake(world, **overrides):
