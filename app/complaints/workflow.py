@@ -24,7 +24,7 @@ from app.core.enums import Tier
 # The errors and the acting user are shared by every domain; the workflow raises and reads them.
 from app.core.errors import Forbidden, IllegalTransition, InvalidInput, NotFound, StaleCase, WorkflowError  # noqa: F401
 from app.core.models import Office, office_staff
-from app.core.params import parse_id
+from app.core.params import MAX_YEAR, MIN_YEAR, parse_datetime, parse_id
 from app.core.permissions import ALL_OFFICE_ROLES
 from app.core.security import Actor, actor_for_user, tier_of_roles  # noqa: F401
 from app.deadlines.enums import DeadlineKind
@@ -515,6 +515,11 @@ def register(session: Session, actor: Actor, complaint: Complaint, now: datetime
                            {"description": _("This field is required.")})
     if complaint.received_at is None:
         complaint.received_at = now
+    elif parse_datetime(complaint.received_at) is None:
+        # The ends of the calendar overflow on their way to UTC; no complaint is that old.
+        raise InvalidInput(_("The time received is not a date this system can take."),
+                           {"received_at": _("Enter a date between %(first)d and %(last)d.", first=MIN_YEAR,
+                                             last=MAX_YEAR)})
     if complaint.received_at > now:
         raise InvalidInput(_("The time received cannot be in the future."),
                            {"received_at": _("Cannot be in the future.")})

@@ -1,5 +1,5 @@
 """Every transition of the complaint workflow, allowed and refused, per role and state."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -306,3 +306,20 @@ def test_system_actor_records_events_without_a_user(world, new_case):
     case = new_case()
     workflow.perform(db.session, workflow.system_actor(), case.id, "escalate", reason="超时自动升级")
     assert events_of(case)[-1].actor_id is None and case.tier == 2
+
+
+@pytest.mark.parametrize("received", ["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-10:00"])
+def test_a_time_received_at_the_ends_of_the_calendar_is_refused_and_nothing_is_written(new_case, received):
+    with pytest.raises(workflow.InvalidInput) as refused:
+        new_case(received_at=datetime.fromisoformat(received))
+    assert "received_at" in refused.value.fields
+    assert db.session.scalar(sa.select(sa.func.count(Complaint.id))) == 0
+
+
+def test_the_intake_screen_refuses_a_time_received_at_the_end_of_the_calendar(cs_client, world):
+    response = cs_client.post("/complaints/add", data={
+        "office_id": world.offices["BJ01"].id, "category_id": world.categories["SAFETY"].id, "urgency": "GENERAL",
+        "channel": "PHONE", "description": "单元门门禁损坏", "complainant_name": "赵德福",
+        "received_at": "0001-01-01 00:00:00"})
+    assert response.status_code == 200 and "请输入 2000 年至 2099 年之间的日期" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Complaint.id))) == 0
