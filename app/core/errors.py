@@ -41,3 +41,9 @@ class InvalidInput(WorkflowError):
     """Bad or missing input; `fields` maps each field to its message."""
 
     http_status = 422
+
+
+class InUse(WorkflowError):
+    """The row is still referred to (by cases, their history or settings) and cannot be deleted."""
+
+    http_status = 409
