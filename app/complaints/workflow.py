@@ -589,7 +589,7 @@ def update_details(session: Session, actor: Actor, complaint_id, changes: dict, 
             raise InvalidInput(_("%(field)s is required.", field=_("Description")),
                                {"description": _("This field is required.")})
         requested = {name: changes[name] for name in EDITABLE_FIELDS
-                     if name in changes and getattr(complaint, name) != changes[name]}
+                     if name in changes and not _same(getattr(complaint, name), changes[name])}
         changed = []
         for name, value in _checked_references(session, complaint.office_id, requested).items():
             if getattr(complaint, name) != value:
@@ -608,6 +608,12 @@ def update_details(session: Session, actor: Actor, complaint_id, changes: dict, 
         session.rollback()
         raise
     return complaint
+
+
+def _same(current, value) -> bool:
+    """Whether an edit leaves a field as it is (an id may come as text): only changes are
+    checked, so a case keeps a category deactivated since it was registered."""
+    return current == value or (isinstance(current, int) and current == parse_id(value))
 
 
 def _apply_grade_rule(scheduler, session, actor, complaint, now):
