@@ -7,7 +7,7 @@ from flask import Flask, redirect, request
 from flask_appbuilder import AppBuilder
 
 from .core.errors import InvalidInput, init_error_handlers
-from .core.extensions import csrf, db, migrate
+from .core.extensions import csrf, db, enforce_foreign_keys, migrate
 from .core.params import has_control_characters
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -43,6 +43,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def init_database(app: Flask) -> None:
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            enforce_foreign_keys(engine)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True, render_as_batch=True)
 
 

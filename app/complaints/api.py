@@ -1,11 +1,12 @@
 """JSON REST API for intake integrations (hotline system, WeChat bot): create, read, act,
 read events. Same permissions and office isolation as the screens."""
 from flask import request
+from flask_babel import gettext as _
 from flask_appbuilder.api import ModelRestApi, expose, protect, safe
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.core.extensions import db
-from app.core.params import coerce_action_params
+from app.core.params import MAX_ID, coerce_action_params, parse_id
 from app.core.security import current_actor
 
 from . import workflow
@@ -14,11 +15,25 @@ from .filters import ComplaintInterface, ComplaintScope
 from .models import Complaint
 
 
+class RowId(fields.Integer):
+    """A row id, read by core.params.parse_id: 1..MAX_ID (the integer column), else a field
+    message and a 400. Whether the row exists and may be chosen is the workflow's to say."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        row_id = parse_id(value)
+        if row_id is None:
+            raise ValidationError(_("Not a valid id."))
+        return row_id
+
+
 class IntakeSchema(Schema):
     """A new complaint as an integration sends it."""
 
-    office_id = fields.Integer(required=True)
-    category_id = fields.Integer(required=True)
+    office_id = RowId(required=True)
+    category_id = RowId(required=True)
     urgency = fields.Enum(Urgency, load_default=Urgency.GENERAL)
     channel = fields.Enum(Channel, load_default=Channel.PHONE)
     grade = fields.Enum(Grade, allow_none=True, load_default=None)
@@ -26,7 +41,7 @@ class IntakeSchema(Schema):
     complainant_name = fields.String(required=True, validate=validate.Length(min=1, max=50))
     complainant_room = fields.String(load_default="", validate=validate.Length(max=30))
     complainant_phone = fields.String(load_default="", validate=validate.Regexp(r"^[0-9+\-() ]{0,30}$"))
-    respondent_id = fields.Integer(allow_none=True, load_default=None)
+    respondent_id = RowId(allow_none=True, load_default=None)
     respondent_department = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=100))
     received_at = fields.AwareDateTime(allow_none=True, load_default=None)
 
@@ -120,7 +135,9 @@ class ComplaintApi(ComplaintScope, ModelRestApi):
         if spec is None:
             return self.response_404()
         try:
-            complaint = workflow.perform(db.session, current_actor(), pk, name, expected_version=body.get("version"),
+            # An integration that sends no version acts on the case as it is now.
+            complaint = workflow.perform(db.session, current_actor(), pk, name,
+                                         expected_version=body.get("version", workflow.ANY_VERSION),
                                          **coerce_action_params(spec.params, body))
         except workflow.WorkflowError as e:
             return _error(self, e)

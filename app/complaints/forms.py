@@ -1,15 +1,14 @@
 """Forms of the complaint screens: intake (fit for a phone call) and edit."""
 import sqlalchemy as sa
-from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget, DateTimePickerWidget, \
-    Select2Widget
+from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget, DateTimePickerWidget
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import DateTimeField, HiddenField, StringField, TextAreaField
 from flask_appbuilder.security.sqla.models import User
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.core import clock
-from app.core.forms import enum_select
+from app.core.forms import enum_select, row_select
 from app.core.formatting import person_name
 from app.core.models import Office, office_staff
 
@@ -21,19 +20,19 @@ from .models import Category
 class _DetailsForm(DynamicForm):
     """Fields staff may set at intake and change later."""
 
-    category_id = SelectField(FIELD_LABELS["category_id"], coerce=int, widget=Select2Widget(), validators=[DataRequired()])
+    category_id = row_select(FIELD_LABELS["category_id"])
     urgency = enum_select(Urgency, FIELD_LABELS["urgency"], default=Urgency.GENERAL)
     channel = enum_select(Channel, FIELD_LABELS["channel"], default=Channel.PHONE)
     grade = enum_select(Grade, FIELD_LABELS["grade"], optional=True)
     description = TextAreaField(FIELD_LABELS["description"], widget=BS3TextAreaFieldWidget(),
                                 validators=[DataRequired(), Length(max=5000)])
-    respondent_id = SelectField(FIELD_LABELS["respondent_id"], coerce=lambda v: int(v) if v else None,
-                                widget=Select2Widget(), validators=[Optional()])
+    respondent_id = row_select(FIELD_LABELS["respondent_id"], required=False)
     respondent_department = StringField(FIELD_LABELS["respondent_department"], widget=BS3TextFieldWidget(),
                                         validators=[Optional(), Length(max=100)])
 
     def fill_choices(self, session, office_ids):
-        """Offer active categories and the staff of the user's offices."""
+        """Offer active categories and the staff of the user's offices (the workflow decides
+        whether the submitted ones may be chosen)."""
         categories = session.scalars(sa.select(Category).where(Category.active.is_(True))
                                      .order_by(Category.code)).all()
         self.category_id.choices = [(c.id, str(c)) for c in categories]
@@ -60,7 +59,7 @@ class _DetailsForm(DynamicForm):
 class IntakeForm(_DetailsForm):
     """Register a complaint: category and urgency up front, few required fields."""
 
-    office_id = SelectField(FIELD_LABELS["office_id"], coerce=int, widget=Select2Widget(), validators=[DataRequired()])
+    office_id = row_select(FIELD_LABELS["office_id"])
     complainant_name = StringField(FIELD_LABELS["complainant_name"], widget=BS3TextFieldWidget(),
                                    validators=[DataRequired(), Length(max=50)])
     complainant_room = StringField(FIELD_LABELS["complainant_room"], widget=BS3TextFieldWidget(), validators=[Optional(), Length(max=30)])
@@ -73,7 +72,7 @@ class IntakeForm(_DetailsForm):
 
     def fill_choices(self, session, office_ids):
         super().fill_choices(session, office_ids)
-        offices = sa.select(Office).order_by(Office.code)
+        offices = sa.select(Office).where(Office.active.is_(True)).order_by(Office.code)
         if office_ids is not None:
             offices = offices.where(Office.id.in_(sorted(office_ids)))
         self.office_id.choices = [(o.id, str(o)) for o in session.scalars(offices)]

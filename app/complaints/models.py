@@ -3,7 +3,7 @@ append-only event log, and the cases' deadline policies and deadlines."""
 import sqlalchemy as sa
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy.orm import relationship
+from sqlalchemy.orm import backref, relationship
 
 from app.core.models import Office
 from app.core.types import UTCDateTime, enum_column
@@ -19,8 +19,10 @@ class Category(Model):
     id = sa.Column(sa.Integer, primary_key=True)
     code = sa.Column(sa.String(32), unique=True, nullable=False)
     name = sa.Column(sa.String(100), nullable=False)
-    parent_id = sa.Column(sa.Integer, sa.ForeignKey("category.id"), index=True)
-    parent = relationship("Category", remote_side=[id], backref="children", lazy="joined", join_depth=1)
+    parent_id = sa.Column(sa.Integer, sa.ForeignKey("category.id", ondelete="RESTRICT"), index=True)
+    # A parent with sub-types is not deleted (the foreign key refuses it): never unlink them.
+    parent = relationship("Category", remote_side=[id], backref=backref("children", passive_deletes="all"),
+                          lazy="joined", join_depth=1)
     active = sa.Column(sa.Boolean, nullable=False, default=True)
     note = sa.Column(sa.String(200))
 
@@ -36,7 +38,7 @@ class Complainant(Model):
 
     __tablename__ = "complainant"
     id = sa.Column(sa.Integer, primary_key=True)
-    office_id = sa.Column(sa.Integer, sa.ForeignKey("office.id"), nullable=False)
+    office_id = sa.Column(sa.Integer, sa.ForeignKey("office.id", ondelete="RESTRICT"), nullable=False)
     office = relationship(Office)
     name = sa.Column(sa.String(50), nullable=False)
     room = sa.Column(sa.String(30), nullable=False, default="")
@@ -55,7 +57,7 @@ class CaseCounter(Model):
     """The last case number given out per office and local day."""
 
     __tablename__ = "case_counter"
-    office_id = sa.Column(sa.Integer, sa.ForeignKey("office.id"), primary_key=True)
+    office_id = sa.Column(sa.Integer, sa.ForeignKey("office.id", ondelete="RESTRICT"), primary_key=True)
     day = sa.Column(sa.Date, primary_key=True)
     last = sa.Column(sa.Integer, nullable=False)
 
@@ -66,20 +68,20 @@ class Complaint(Model):
     __tablename__ = "complaint"
     id = sa.Column(sa.Integer, primary_key=True)
     case_number = sa.Column(sa.String(40), unique=True, nullable=False)
-    office_id = sa.Column(sa.Integer, sa.ForeignKey("office.id"), nullable=False)
+    office_id = sa.Column(sa.Integer, sa.ForeignKey("office.id", ondelete="RESTRICT"), nullable=False)
     # Lists show these on every row: load them in the list's own query.
     office = relationship(Office, lazy="joined")
     channel = sa.Column(enum_column(Channel), nullable=False, default=Channel.PHONE)
-    category_id = sa.Column(sa.Integer, sa.ForeignKey("category.id"), nullable=False, index=True)
+    category_id = sa.Column(sa.Integer, sa.ForeignKey("category.id", ondelete="RESTRICT"), nullable=False, index=True)
     category = relationship(Category, lazy="joined")
     urgency = sa.Column(enum_column(Urgency), nullable=False, default=Urgency.GENERAL, index=True)
     grade = sa.Column(enum_column(Grade), index=True)
     validity = sa.Column(enum_column(Validity), nullable=False, default=Validity.PENDING, index=True)
     tier = sa.Column(sa.Integer, nullable=False, default=1)
     status = sa.Column(enum_column(Status), nullable=False, default=Status.RECEIVED)
-    assignee_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    assignee_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="RESTRICT"))
     assignee = relationship(User, foreign_keys=[assignee_id], lazy="joined")
-    respondent_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"), index=True)
+    respondent_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="RESTRICT"), index=True)
     respondent = relationship(User, foreign_keys=[respondent_id])
     respondent_department = sa.Column(sa.String(100))
     complainant_id = sa.Column(sa.Integer, sa.ForeignKey("complainant.id"), nullable=False, index=True)
@@ -89,7 +91,7 @@ class Complaint(Model):
 
     plan_measures = sa.Column(sa.Text)
     plan_deadline = sa.Column(UTCDateTime)
-    plan_owner_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    plan_owner_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="RESTRICT"))
     plan_owner = relationship(User, foreign_keys=[plan_owner_id])
     resolution = sa.Column(sa.Text)
     void_reason = sa.Column(sa.Text)
@@ -112,7 +114,7 @@ class Complaint(Model):
     next_due_at = sa.Column(UTCDateTime, index=True)
     overdue_since = sa.Column(UTCDateTime, index=True)
 
-    created_by_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    created_by_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="RESTRICT"))
     created_by = relationship(User, foreign_keys=[created_by_id])
     updated_at = sa.Column(UTCDateTime, nullable=False)
     # Bumped by every change; a save or action made against an older version is refused.
@@ -160,7 +162,7 @@ class ComplaintEvent(Model):
     complaint = relationship(Complaint, back_populates="events")
     at = sa.Column(UTCDateTime, nullable=False)
     # Null actor means the system itself (scheduler, automatic rule).
-    actor_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    actor_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="RESTRICT"))
     actor = relationship(User, lazy="joined")
     kind = sa.Column(enum_column(EventKind), nullable=False)
     from_status = sa.Column(enum_column(Status))
@@ -186,7 +188,7 @@ class Attachment(Model):
     stored_name = sa.Column(sa.String(64), unique=True, nullable=False)
     content_type = sa.Column(sa.String(100), nullable=False)
     size = sa.Column(sa.Integer, nullable=False)
-    uploaded_by_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"))
+    uploaded_by_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="RESTRICT"))
     uploaded_by = relationship(User)
     uploaded_at = sa.Column(UTCDateTime, nullable=False)
 
@@ -207,9 +209,9 @@ class DeadlinePolicy(Model):
     __tablename__ = "deadline_policy"
     id = sa.Column(sa.Integer, primary_key=True)
     kind = sa.Column(enum_column(DeadlineKind), nullable=False)
-    office_id = sa.Column(sa.Integer, sa.ForeignKey("office.id"))
+    office_id = sa.Column(sa.Integer, sa.ForeignKey("office.id", ondelete="RESTRICT"))
     office = relationship(Office)
-    category_id = sa.Column(sa.Integer, sa.ForeignKey("category.id"))
+    category_id = sa.Column(sa.Integer, sa.ForeignKey("category.id", ondelete="RESTRICT"))
     category = relationship(Category)
     urgency = sa.Column(enum_column(Urgency))
     grade = sa.Column(enum_column(Grade))

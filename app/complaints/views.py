@@ -16,6 +16,7 @@ from app.core.formatting import blank, enum_label, local_time, person_name, tier
 from app.core.params import coerce_action_params
 from app.core.permissions import RESOURCE_CATEGORY, RESOURCE_DEADLINE_POLICY
 from app.core.security import current_actor
+from app.core.views import RefuseDeleteInUse
 from app.deadlines.enums import DeadlineKind, DeadlineUnit
 from app.deadlines.formatting import deadline_badge
 
@@ -240,7 +241,7 @@ class MyQueueView(ComplaintView):
     base_order = ("received_at", "asc")
 
 
-class CategoryView(ModelView):
+class CategoryView(RefuseDeleteInUse, ModelView):
     """Complaint categories and repair sub-types (administrators)."""
 
     route_base = "/categories"

@@ -31,7 +31,12 @@ from app.deadlines.enums import DeadlineKind
 
 from . import deadlines
 from .enums import EventKind, Status, Validity
-from .models import CaseCounter, Complainant, Complaint, ComplaintEvent
+from .models import CaseCounter, Category, Complainant, Complaint, ComplaintEvent
+
+# Passed as expected_version by callers that act on the case as it is now, with no form the
+# user loaded (bulk actions, the deadline sweep, the CLI, demo data). Screens always pass the
+# version their form carried; a missing one is refused like a stale one.
+ANY_VERSION = object()
 
 # ---------------------------------------------------------------------------------------
 # Who is acting
@@ -153,23 +158,27 @@ def _note(ctx: _Context) -> str:
     return note.strip() if isinstance(note, str) else ""
 
 
-def _user_of_office(ctx: _Context, user_id, name: str) -> User:
-    """A staff user who may hold the case: a member of its office, or an all-office role."""
-    try:
-        user = ctx.session.get(User, int(user_id))
-    except (TypeError, ValueError):
-        user = None
+def _staff_of_office(session: Session, office_id: int, user_id, name: str) -> User:
+    """The active staff member `user_id` names who may be named on a case of the office (as
+    assignee, plan owner or respondent): a member of the office, or an all-office role."""
+    user_id = parse_id(user_id)
+    user = session.get(User, user_id) if user_id is not None else None
     if user is None or not user.active:
         raise InvalidInput(_("Choose an active staff member."), {name: _("Choose an active staff member.")})
     roles = {r.name for r in user.roles}
-    in_office = ctx.session.scalar(
+    in_office = session.scalar(
         sa.select(sa.func.count()).select_from(office_staff).where(
-            office_staff.c.user_id == user.id, office_staff.c.office_id == ctx.complaint.office_id)
+            office_staff.c.user_id == user.id, office_staff.c.office_id == office_id)
     )
     if not in_office and not roles & ALL_OFFICE_ROLES:
         raise InvalidInput(_("%(user)s does not work at this office.", user=user.username),
                            {name: _("Not a member of the case's office.")})
     return user
+
+
+def _user_of_office(ctx: _Context, user_id, name: str) -> User:
+    """A staff user who may hold the case: a member of its office, or an all-office role."""
+    return _staff_of_office(ctx.session, ctx.complaint.office_id, user_id, name)
 
 
 def _acknowledge(ctx):
@@ -432,7 +441,7 @@ def available_actions(actor: Actor, complaint: Complaint) -> list[Action]:
     return [Action(n) for n in ACTIONS if _refusal(actor, complaint, n) is None]
 
 
-def perform(session: Session, actor: Actor, complaint_id, action: str, *, expected_version=None,
+def perform(session: Session, actor: Actor, complaint_id, action: str, *, expected_version=ANY_VERSION,
             now: datetime | None = None, **params) -> Complaint:
     """Run one workflow action on a case in one transaction, or raise and change nothing."""
     name = action.value if isinstance(action, Action) else str(action)
@@ -469,22 +478,67 @@ def open_case(session: Session, actor: Actor, intake: dict, now: datetime | None
 
     `intake` holds the editable fields, office_id, received_at and the complainant's
     complainant_name / complainant_room / complainant_phone."""
+    now = now or clock.now()
     try:
         name = (intake.get("complainant_name") or "").strip()
         if not name:
             raise InvalidInput(_("%(field)s is required.", field=_("Complainant")),
                                {"complainant_name": _("This field is required.")})
         complaint = Complaint(**{k: intake.get(k) for k in INTAKE_FIELDS if intake.get(k) is not None})
-        if complaint.office_id is not None and actor.sees_office(complaint.office_id):
-            complaint.complainant = find_or_add_complainant(
-                session, complaint.office_id, name, intake.get("complainant_room") or "",
-                intake.get("complainant_phone") or "")
+        _check_intake(session, actor, complaint, now)
+        complaint.complainant = find_or_add_complainant(
+            session, complaint.office_id, name, intake.get("complainant_room") or "",
+            intake.get("complainant_phone") or "")
         register(session, actor, complaint, now=now)
         session.commit()
     except Exception:
         session.rollback()
         raise
     return complaint
+
+
+def _check_intake(session: Session, actor: Actor, complaint: Complaint, now: datetime) -> None:
+    """Refuse a new complaint the actor may not register or whose values name nothing valid;
+    give its references as ids."""
+    if not actor.may("write"):
+        raise Forbidden(_("Your role may not register complaints."))
+    office_id = parse_id(complaint.office_id)
+    office = session.get(Office, office_id) if office_id is not None and actor.sees_office(office_id) else None
+    if office is None or not office.active:
+        raise InvalidInput(_("Choose one of your offices."), {"office_id": _("Choose one of your offices.")})
+    complaint.office_id = office.id
+    if not (complaint.description or "").strip():
+        raise InvalidInput(_("%(field)s is required.", field=_("Description")),
+                           {"description": _("This field is required.")})
+    if complaint.received_at is not None and parse_datetime(complaint.received_at) is None:
+        # The ends of the calendar overflow on their way to UTC; no complaint is that old.
+        raise InvalidInput(_("The time received is not a date this system can take."),
+                           {"received_at": _("Enter a date between %(first)d and %(last)d.", first=MIN_YEAR,
+                                             last=MAX_YEAR)})
+    if complaint.received_at is not None and complaint.received_at > now:
+        raise InvalidInput(_("The time received cannot be in the future."),
+                           {"received_at": _("Cannot be in the future.")})
+    references = {"category_id": complaint.category_id, "respondent_id": complaint.respondent_id}
+    for name, value in _checked_references(session, office.id, references).items():
+        setattr(complaint, name, value)
+
+
+def _checked_references(session: Session, office_id: int, values: dict) -> dict:
+    """`values` with the category and respondent they name checked and given as ids: the
+    category must exist and be active, the respondent must be active staff of the office.
+    Only the names present are checked (an edit checks what it changes)."""
+    checked = dict(values)
+    if "category_id" in values:
+        category_id = parse_id(values["category_id"])
+        category = session.get(Category, category_id) if category_id is not None else None
+        if category is None or not category.active:
+            raise InvalidInput(_("Choose an active category."), {"category_id": _("Choose an active category.")})
+        checked["category_id"] = category.id
+    if values.get("respondent_id") not in (None, ""):
+        checked["respondent_id"] = _staff_of_office(session, office_id, values["respondent_id"], "respondent_id").id
+    elif "respondent_id" in values:
+        checked["respondent_id"] = None
+    return checked
 
 
 def find_or_add_complainant(session: Session, office_id: int, name: str, room: str, phone: str) -> Complainant:
@@ -502,27 +556,13 @@ def find_or_add_complainant(session: Session, office_id: int, name: str, room: s
 
 
 def register(session: Session, actor: Actor, complaint: Complaint, now: datetime | None = None) -> Complaint:
-    """Register a new complaint (not yet flushed): number it, start it at tier 1 and log it.
+    """Register a new complaint (not yet flushed, checked by _check_intake): number it, start
+    it at tier 1 and log it.
 
     The caller commits, so intake through a form or the API is one transaction."""
     now = now or clock.now()
-    if not actor.may("write"):
-        raise Forbidden(_("Your role may not register complaints."))
-    if complaint.office_id is None or not actor.sees_office(complaint.office_id):
-        raise InvalidInput(_("Choose one of your offices."), {"office_id": _("Choose one of your offices.")})
-    if not (complaint.description or "").strip():
-        raise InvalidInput(_("%(field)s is required.", field=_("Description")),
-                           {"description": _("This field is required.")})
     if complaint.received_at is None:
         complaint.received_at = now
-    elif parse_datetime(complaint.received_at) is None:
-        # The ends of the calendar overflow on their way to UTC; no complaint is that old.
-        raise InvalidInput(_("The time received is not a date this system can take."),
-                           {"received_at": _("Enter a date between %(first)d and %(last)d.", first=MIN_YEAR,
-                                             last=MAX_YEAR)})
-    if complaint.received_at > now:
-        raise InvalidInput(_("The time received cannot be in the future."),
-                           {"received_at": _("Cannot be in the future.")})
     office = session.get(Office, complaint.office_id)
     complaint.case_number = next_case_number(session, office, complaint.received_at)
     complaint.status = Status.RECEIVED
@@ -539,7 +579,7 @@ def register(session: Session, actor: Actor, complaint: Complaint, now: datetime
     return complaint
 
 
-def update_details(session: Session, actor: Actor, complaint_id, changes: dict, *, expected_version=None,
+def update_details(session: Session, actor: Actor, complaint_id, changes: dict, *, expected_version=ANY_VERSION,
                    now: datetime | None = None) -> Complaint:
     """Change a case's descriptive fields; a grade change may raise its tier."""
     now = now or clock.now()
@@ -553,10 +593,12 @@ def update_details(session: Session, actor: Actor, complaint_id, changes: dict, 
         if "description" in changes and not (changes["description"] or "").strip():
             raise InvalidInput(_("%(field)s is required.", field=_("Description")),
                                {"description": _("This field is required.")})
+        requested = {name: changes[name] for name in EDITABLE_FIELDS
+                     if name in changes and not _same(getattr(complaint, name), changes[name])}
         changed = []
-        for name in EDITABLE_FIELDS:
-            if name in changes and getattr(complaint, name) != changes[name]:
-                setattr(complaint, name, changes[name])
+        for name, value in _checked_references(session, complaint.office_id, requested).items():
+            if getattr(complaint, name) != value:
+                setattr(complaint, name, value)
                 changed.append(name)
         if changed:
             from_status, from_tier = complaint.status, complaint.tier
@@ -571,6 +613,12 @@ def update_details(session: Session, actor: Actor, complaint_id, changes: dict, 
         session.rollback()
         raise
     return complaint
+
+
+def _same(current, value) -> bool:
+    """Whether an edit leaves a field as it is (an id may come as text): only changes are
+    checked, so a case keeps a category deactivated since it was registered."""
+    return current == value or (isinstance(current, int) and current == parse_id(value))
 
 
 def _apply_grade_rule(scheduler, session, actor, complaint, now):
@@ -622,9 +670,15 @@ def _record(session, actor, complaint, kind, note, from_status, from_tier, now, 
 
 
 def _check_version(session: Session, complaint: Complaint, expected_version) -> None:
-    """Refuse a change made against an older version, saying what changed since."""
-    if expected_version in (None, ""):
+    """Refuse a change made against an older version, saying what changed since. A change
+    that does not say which version it was made against (a form whose version was emptied or
+    left out) is refused the same way; only callers passing ANY_VERSION skip the check."""
+    if expected_version is ANY_VERSION:
         return
+    if expected_version is None or (isinstance(expected_version, str) and not expected_version.strip()):
+        raise StaleCase(_("Case %(case)s: your change did not say which version of the case it was made "
+                          "against, so it was not saved. Reload the case and try again.",
+                          case=complaint.case_number))
     try:
         expected = int(expected_version)
     except (TypeError, ValueError):

@@ -43,6 +43,12 @@ class InvalidInput(WorkflowError):
     http_status = 422
 
 
+class InUse(WorkflowError):
+    """The row is still referred to (by cases, their history or settings) and cannot be deleted."""
+
+    http_status = 409
+
+
 # ---------------------------------------------------------------------------------------
 # One error handler per surface: JSON under /api/, a page of ours on the screens.
 # ---------------------------------------------------------------------------------------

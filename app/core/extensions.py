@@ -1,4 +1,5 @@
 """Shared extension objects, created unbound and initialised in create_app()."""
+import sqlalchemy as sa
 from flask_appbuilder.models.sqla import Model
 from flask_appbuilder.models.sqla.base import SQLA
 from flask_migrate import Migrate
@@ -9,3 +10,18 @@ from flask_wtf.csrf import CSRFProtect
 db = SQLA(metadata=Model.metadata)
 migrate = Migrate()
 csrf = CSRFProtect()
+
+
+def enforce_foreign_keys(engine: sa.Engine) -> None:
+    """Make SQLite check foreign keys on every connection, as PostgreSQL always does.
+
+    SQLite leaves them off unless each connection turns them on; the migrations turn them off
+    for their own run (migrations/env.py), since rebuilding a table in batch mode drops it."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _foreign_keys_on(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -22,6 +22,8 @@ class Office(Model):
     code = sa.Column(sa.String(16), unique=True, nullable=False)
     name = sa.Column(sa.String(100), unique=True, nullable=False)
     households = sa.Column(sa.Integer, nullable=False, default=0)
+    # Cases keep their office for good: an office that closes is deactivated, never deleted.
+    active = sa.Column(sa.Boolean, nullable=False, default=True, server_default=sa.true())
     staff = relationship(User, secondary=office_staff, backref="offices")
 
     def __str__(self):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from .extensions import db
 from .models import office_staff
 from .permissions import ALL_OFFICE_ROLES, RESOURCE_COMPLAINT, ROLE_LABELS, ROLE_TIERS
+from .views import RefuseDeleteInUse
 
 PASSWORD_MIN_LENGTH = 10
 
@@ -47,8 +48,9 @@ class TranslatedRoleModelView(RoleModelView):
     formatters_columns = {"name": role_label}
 
 
-class OfficeUserModelView(UserDBModelView):
-    """FAB's user screen, where administrators also set each staff member's offices."""
+class OfficeUserModelView(RefuseDeleteInUse, UserDBModelView):
+    """FAB's user screen, where administrators also set each staff member's offices. A user
+    that cases or their history name is deactivated, not deleted."""
 
     list_columns = UserDBModelView.list_columns + ["offices"]
     add_columns = UserDBModelView.add_columns[:-2] + ["offices"] + UserDBModelView.add_columns[-2:]

@@ -1,13 +1,26 @@
-"""The offices screen (administrators)."""
+"""The offices screen (administrators), and what every administrators' screen of rows that
+cases refer to shares: deleting one in use is refused."""
 from flask_appbuilder import ModelView
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
+from .extensions import db
+from .forms import checkbox
+from .integrity import refuse_delete_in_use
 from .models import Office
 from .permissions import RESOURCE_OFFICE
 
 
-class OfficeView(ModelView):
+class RefuseDeleteInUse:
+    """A ModelView mixin: deleting a row still in use is refused with a message offering
+    deactivation (FAB shows what pre_delete raises and deletes nothing)."""
+
+    def pre_delete(self, item):
+        refuse_delete_in_use(db.session, item)
+        super().pre_delete(item)
+
+
+class OfficeView(RefuseDeleteInUse, ModelView):
     """Management offices and their staff (administrators)."""
 
     route_base = "/offices"
@@ -15,6 +28,8 @@ class OfficeView(ModelView):
     class_permission_name = RESOURCE_OFFICE
     list_title = _l("Offices")
     show_title = add_title = edit_title = _l("Office")
-    list_columns = ["code", "name", "households"]
-    add_columns = edit_columns = show_columns = ["code", "name", "households", "staff"]
-    label_columns = {"code": _l("Code"), "name": _l("Name"), "households": _l("Households"), "staff": _l("Staff")}
+    list_columns = ["code", "name", "households", "active"]
+    add_columns = edit_columns = show_columns = ["code", "name", "households", "active", "staff"]
+    label_columns = {"code": _l("Code"), "name": _l("Name"), "households": _l("Households"), "active": _l("Active"),
+                     "staff": _l("Staff")}
+    add_form_extra_fields = edit_form_extra_fields = {"active": checkbox(_l("Active"))}

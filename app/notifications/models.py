@@ -16,7 +16,7 @@ class Notification(Model):
 
     __tablename__ = "notification"
     id = sa.Column(sa.Integer, primary_key=True)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id"), nullable=False)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="RESTRICT"), nullable=False)
     user = relationship(User)
     complaint_id = sa.Column(sa.Integer, sa.ForeignKey("complaint.id"), nullable=False, index=True)
     complaint = relationship("Complaint", lazy="joined")
