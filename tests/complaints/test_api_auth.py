@@ -25,8 +25,8 @@ def _has_chinese(text: str) -> bool:
 
 @pytest.fixture
 def limited(database_url, tmp_path, world):
-    """An app whose token login allows three failures a minute."""
-    return make_app(database_url, tmp_path, AUTH_RATE_LIMIT="3 per minute").test_client()
+    """An app whose token login allows three failures an hour (a window no test outlasts)."""
+    return make_app(database_url, tmp_path, AUTH_RATE_LIMIT="3 per hour").test_client()
 
 
 def test_token_login_refuses_even_the_right_password_after_too_many_failures(limited):
