@@ -110,8 +110,8 @@ def init_error_handlers(app) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
-        if error.code is None or error.code < 400:
-            return error
+        if error.code is None or error.code < 400 or error.response is not None:
+            return error  # a redirect, or an answer its raiser already made (e.g. the token login's 429)
         if error.code >= 500:
             db.session.rollback()
         # Werkzeug's own descriptions are English: show our title instead, but keep a message

@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Iterable
 
 import sqlalchemy as sa
-from flask import current_app, g
+from flask import current_app, g, jsonify, request
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
+from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import User
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView
+from flask_appbuilder.utils.limit import Limit
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -60,11 +64,86 @@ class OfficeUserModelView(RefuseDeleteInUse, UserDBModelView):
                       for i, (title, spec) in enumerate(UserDBModelView.show_fieldsets)]
 
 
+def _json_answer(status: int, message: str):
+    return jsonify(message=message), status
+
+
+# The token login (POST /api/v1/security/login) counts failed attempts only (answers 401), per
+# user name and per client address, each against AUTH_RATE_LIMIT. Past either limit every attempt
+# is refused, even with the right password, until the window has passed.
+def _login_user_name() -> str:
+    body = request.get_json(silent=True)
+    name = body.get("username") if isinstance(body, dict) else None
+    # FAB matches user names case-insensitively (AUTH_USERNAME_CI), so the count does too.
+    return "user:" + (name.lower() if isinstance(name, str) else "")
+
+
+def _login_address() -> str:
+    return "address:" + (get_remote_address() or "")
+
+
+def _not_the_login() -> bool:
+    # FAB applies an API's limits to its whole blueprint; only the login is limited here.
+    return not (request.endpoint or "").endswith(".login")
+
+
+def _failed_login(response) -> bool:
+    return response.status_code == 401
+
+
+def _too_many_logins(request_limit):
+    answer = jsonify(message=_("Too many failed sign-in attempts. Wait a while and try again."))
+    answer.status_code = 429
+    answer.headers["Retry-After"] = str(max(1, request_limit.reset_at - int(time.time())))
+    return answer
+
+
+def _login_limit(key_func) -> Limit:
+    return Limit(lambda: current_app.config["AUTH_RATE_LIMIT"], key_func=key_func, methods=("POST",),
+                 exempt_when=_not_the_login, deduct_when=_failed_login, on_breach=_too_many_logins)
+
+
+class LoginLimitedSecurityApi(SecurityApi):
+    """FAB's token login and refresh, with failed logins limited like the form login."""
+
+    def __init__(self):
+        self.limits = [_login_limit(_login_user_name), _login_limit(_login_address)]
+        super().__init__()
+
+
+def init_token_answers(jwt_manager) -> None:
+    """Every missing, malformed, expired or otherwise unusable token answers 401 with a
+    translated JSON message (Flask-JWT-Extended answers some of them 422 or 400)."""
+    def invalid(_reason):
+        return _json_answer(401, _("The sign-in token is not valid. Sign in again."))
+
+    jwt_manager.unauthorized_loader(
+        lambda _reason: _json_answer(401, _("Sign in first: send the token from /api/v1/security/login "
+                                            "as \"Authorization: Bearer <token>\".")))
+    jwt_manager.invalid_token_loader(invalid)
+    jwt_manager.token_verification_failed_loader(lambda _header, _data: invalid(None))
+    jwt_manager.expired_token_loader(
+        lambda _header, _data: _json_answer(401, _("The sign-in token has expired. Sign in again.")))
+    jwt_manager.needs_fresh_token_loader(
+        lambda _header, _data: _json_answer(401, _("This needs a fresh sign-in. Sign in again.")))
+    jwt_manager.revoked_token_loader(
+        lambda _header, _data: _json_answer(401, _("The sign-in token has been revoked. Sign in again.")))
+    jwt_manager.user_lookup_error_loader(
+        lambda _header, _data: _json_answer(401, _("The account of this sign-in token is not active.")))
+
+
 class ComplaintSecurityManager(SecurityManager):
-    """FAB's security manager with this project's role and user screens."""
+    """FAB's security manager with this project's role and user screens, a rate-limited token
+    login and 401 JSON answers for unusable tokens."""
 
     rolemodelview = TranslatedRoleModelView
     userdbmodelview = OfficeUserModelView
+    security_api = LoginLimitedSecurityApi
+
+    def create_jwt_manager(self, app):
+        jwt_manager = super().create_jwt_manager(app)
+        init_token_answers(jwt_manager)
+        return jwt_manager
 
 
 @dataclass(frozen=True)

@@ -72,3 +72,36 @@ def test_customer_service_escalates_and_supervisor_finds_it_in_the_queue(browser
     page.click("a:has-text('我的待办')")
     page.wait_for_url("**/queue/list/**")
     assert page.locator("table.table td", has_text=case_number).count() == 1
+
+
+def test_the_intake_form_works_under_the_content_security_policy(browser, live_server, world):
+    """Select2 dropdowns and the date picker run, and nothing on the way is blocked."""
+    base = live_server.url().rstrip("/")
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+
+    log_in(page, base, "cs")
+    response = page.goto(base + "/complaints/add")
+    assert "'self'" in response.headers["content-security-policy"]
+
+    page.locator("#category_id + .select2-container").click()
+    page.locator(".select2-results__option", has_text="设施设备/报修 / 共用设施(免费)").click()
+    assert page.locator("#category_id option:checked").inner_text() == "设施设备/报修 / 共用设施(免费)"
+    page.locator("#urgency + .select2-container").click()
+    page.locator(".select2-results__option", has_text="紧急").first.click()
+    assert page.locator("#urgency").input_value() == "EMERGENCY"
+
+    page.click("#received_at")
+    page.locator(".datepicker-dropdown").wait_for(state="visible")
+    page.keyboard.press("Escape")
+    page.fill("#received_at", "")
+
+    page.fill("#complainant_name", "孙丽华")
+    page.fill("#complainant_phone", "13912345678")
+    page.fill("#description", "楼道感应灯不亮")
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url("**/complaints/show/**")
+    assert "已登记" in page.content()
+    assert problems == []
