@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
 import sqlalchemy as sa
@@ -140,7 +140,9 @@ def complaint_headers() -> list[str]:
 def complaint_rows(session: Session, query, personal_data: bool) -> Iterator[list]:
     """The rows of a complaint list query (FAB's filters, the office scope and the order
     already applied), as the screens show them, fetched through a server-side cursor."""
-    labels = {cls: {m: str(m.label) for m in cls} for cls in (Channel, Urgency, Grade, Validity, Status)}
+    # Enum names and naive UTC times straight from the driver (type_coerce skips the columns'
+    # per-value conversions); labels and local times from dictionaries built once.
+    labels = {cls: {m.name: str(m.label) for m in cls} for cls in (Channel, Urgency, Grade, Validity, Status)}
     tiers = {t.value: str(t.label) for t in Tier}
     offices = dict(session.execute(sa.select(Office.id, Office.name)).all())
     categories = {c.id: str(c) for c in session.scalars(sa.select(Category))}
@@ -149,24 +151,32 @@ def complaint_rows(session: Session, query, personal_data: bool) -> Iterator[lis
     yes = "✓"
 
     def when(moment: datetime | None) -> str:
-        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+        if moment is None:
+            return ""
+        return moment.replace(tzinfo=timezone.utc).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    def raw(column, type_):
+        return sa.type_coerce(column, type_)
 
     c = Complaint
     rows = (query.with_entities(
-        c.case_number, c.received_at, c.office_id, c.category_id, c.channel, c.urgency, c.grade, c.validity,
-        c.tier, c.status, c.assignee_id, c.respondent_id, c.respondent_department, Complainant.name,
-        Complainant.room, Complainant.phone, c.description, c.resolved_at, c.closed_at, c.overdue_since)
+        c.case_number, raw(c.received_at, sa.DateTime), c.office_id, c.category_id, raw(c.channel, sa.String),
+        raw(c.urgency, sa.String), raw(c.grade, sa.String), raw(c.validity, sa.String), c.tier,
+        raw(c.status, sa.String), c.assignee_id, c.respondent_id, c.respondent_department, Complainant.name,
+        Complainant.room, Complainant.phone, c.description, raw(c.resolved_at, sa.DateTime),
+        raw(c.closed_at, sa.DateTime), raw(c.overdue_since, sa.DateTime))
         .join(Complainant, Complainant.id == c.complainant_id)
         .yield_per(FETCH_ROWS))
-    for (number, received, office_id, category_id, channel, urgency, grade, validity, tier, status,
-         assignee_id, respondent_id, department, name, room, phone, description, resolved, closed,
+    channel, urgency, grade, validity, status = (labels[cls] for cls in (Channel, Urgency, Grade, Validity, Status))
+    for (number, received, office_id, category_id, channel_name, urgency_name, grade_name, validity_name, tier,
+         status_name, assignee_id, respondent_id, department, name, room, phone, description, resolved, closed,
          overdue) in rows:
         yield [number, when(received), offices.get(office_id, ""), categories.get(category_id, ""),
-               labels[Channel].get(channel, ""), labels[Urgency].get(urgency, ""),
-               labels[Grade].get(grade, ""), labels[Validity].get(validity, ""), tiers.get(tier, ""),
-               labels[Status].get(status, ""), people.get(assignee_id, ""), people.get(respondent_id, ""),
-               department or "", name, room, phone if personal_data else mask_phone(phone), description,
-               when(resolved), when(closed), yes if overdue else ""]
+               channel.get(channel_name, ""), urgency.get(urgency_name, ""), grade.get(grade_name, ""),
+               validity.get(validity_name, ""), tiers.get(tier, ""), status.get(status_name, ""),
+               people.get(assignee_id, ""), people.get(respondent_id, ""), department or "", name, room,
+               phone if personal_data else mask_phone(phone), description, when(resolved), when(closed),
+               yes if overdue else ""]
 
 
 # ---------------------------------------------------------------------------------------

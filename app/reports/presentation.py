@@ -89,8 +89,8 @@ def figure_rows(report: Report) -> list[Row]:
         return Row(key, str(label), cells, target=target, note=note)
 
     rows = [
-        counted("received", _l("Received"), "received", "received"),
-        counted("resolved", _l("Resolved"), "resolved", "resolved"),
+        counted("received", _l("Complaints received"), "received", "received"),
+        counted("resolved", _l("Cases resolved"), "resolved", "resolved"),
         counted("open", _l("Still open"), "open", "open"),
         counted("overdue", _l("Overdue now"), "overdue", "overdue", target="0"),
         Row("resolve_avg", str(_l("Average time to resolve")), [Cell(hours(f.resolve_avg_seconds)) for f in per]),
@@ -186,7 +186,7 @@ def charts(report: Report, link) -> list[dict]:
         {"id": "chart-trend", "kind": "trend", "title": str(_l("Trend by month")),
          "labels": [m.strftime("%Y-%m") for m, _cells in report.trend],
          "series": [{"name": str(name), "data": [cells[None][i] for _m, cells in report.trend]}
-                    for i, name in enumerate((_l("Received"), _l("Resolved"), _l("Valid complaints")))],
+                    for i, name in enumerate((_l("Complaints received"), _l("Cases resolved"), _l("Valid complaints")))],
          "links": [link(case_filters(p, office_id)) for p in trend_months]},
         {"id": "chart-on-time", "kind": "percent", "title": str(_l("On-time rate by deadline")),
          "labels": [str(k.label) for k in DeadlineKind],
