@@ -14,9 +14,10 @@
       color: palette,
       animation: false,
       tooltip: { trigger: "axis" },
-      grid: { left: 48, right: spec.kind === "pareto" ? 48 : 16, top: 32, bottom: 64, containLabel: false },
+      grid: { left: 48, right: spec.kind === "pareto" ? 56 : 16, top: 36, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: spec.labels,
-               axisLabel: { interval: 0, rotate: spec.labels.length > 5 ? 30 : 0, fontSize: 11 } },
+               axisLabel: { interval: 0, rotate: spec.labels.length > 4 ? 35 : 0, fontSize: 11,
+                            width: 96, overflow: "truncate" } },
       legend: { top: 0, textStyle: { fontSize: 11 } }
     };
   }
