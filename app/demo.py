@@ -110,6 +110,9 @@ def load_demo(count: int = 200, seed: int = 2026) -> dict:
             "complainant_room": f"{rng.randint(1, 12)}栋{rng.randint(1, 4)}单元{rng.randint(1, 18)}0{rng.randint(1, 4)}",
             "complainant_phone": f"13{rng.randint(100000000, 999999999)}",
             "received_at": received,
+            # Service complaints often name a staff member (reports: staff accountability).
+            "respondent_id": users[f"{prefix}_cs{1 + rng.randint(0, 1)}"].id
+            if category_code == "SERVICE" and rng.random() < 0.8 else None,
         }, now=received)
         _drive(complaint, targets[i], cs, sup, actors["gm"], users, received, rng)
         made += 1

@@ -5,6 +5,7 @@ from app.complaints.views import CategoryView, ComplaintView, DeadlinePolicyView
 from app.core.views import OfficeView
 from app.deadlines.views import CalendarDayView, CalendarYearView
 from app.notifications.views import NotificationView
+from app.reports.views import ExportRecordView, ReportView
 
 
 def register_views(appbuilder):
@@ -29,3 +30,11 @@ def register_views(appbuilder):
                         category="Complaints")
     appbuilder.add_link("Overdue cases", label=_l("Overdue cases"), href="/complaints/list/?_flt_0_overdue_since=1",
                         icon="fa-exclamation-triangle", category="Complaints")
+    appbuilder.add_view(ReportView, "Statistics dashboard", label=_l("Statistics dashboard"), icon="fa-bar-chart",
+                        category="Reports", category_label=_l("Reports"), category_icon="fa-line-chart")
+    appbuilder.add_link("Monthly report", label=_l("Monthly report"), href="/reports/monthly/",
+                        icon="fa-print", category="Reports")
+    appbuilder.add_link("Staff accountability", label=_l("Staff accountability"), href="/reports/accountability",
+                        icon="fa-user-times", category="Reports")
+    appbuilder.add_view(ExportRecordView, "Export records", label=_l("Export records"), icon="fa-download",
+                        category="Reports")

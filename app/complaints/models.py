@@ -44,7 +44,11 @@ class Complainant(Model):
     room = sa.Column(sa.String(30), nullable=False, default="")
     phone = sa.Column(sa.String(30), nullable=False, default="")
 
-    __table_args__ = (sa.Index("ix_complainant_office_phone", "office_id", "phone"),)
+    __table_args__ = (
+        sa.Index("ix_complainant_office_phone", "office_id", "phone"),
+        # Repeat complaints compare rooms within an office (reports).
+        sa.Index("ix_complainant_office_room", "office_id", "room"),
+    )
 
     def __str__(self):
         return f"{self.name} {self.room}".strip()
@@ -138,6 +142,10 @@ class Complaint(Model):
         sa.Index("ix_complaint_assignee_status", "assignee_id", "status"),
         sa.Index("ix_complaint_tier", "tier"),
         sa.Index("ix_complaint_channel", "channel"),
+        # Reports: earlier cases of a complainant's room by category and time (repeat
+        # complaints), and valid complaints per respondent per year (staff accountability).
+        sa.Index("ix_complaint_complainant_category_received", "complainant_id", "category_id", "received_at"),
+        sa.Index("ix_complaint_respondent_validity_received", "respondent_id", "validity", "received_at"),
     )
 
     def __str__(self):

@@ -55,6 +55,7 @@ class ComplaintView(ComplaintScope, ModelView):
     add_title = _l("Register complaint")
     edit_title = _l("Edit complaint")
     show_template = "complaints/show.html"
+    list_template = "complaints/list.html"
 
     list_columns = ["case_number", "deadline_state", "received_at", "office", "category", "urgency", "grade", "tier",
                     "status", "assignee", "complainant"]
@@ -63,7 +64,7 @@ class ComplaintView(ComplaintScope, ModelView):
                     "description", "plan_measures", "plan_deadline", "plan_owner", "resolution", "void_reason",
                     "received_at", "acknowledged_at", "resolved_at", "closed_at", "created_by"]
     search_columns = ["case_number", "overdue_since", "status", "tier", "category", "office", "urgency", "grade",
-                      "validity", "channel", "received_at", "description", "assignee"]
+                      "validity", "channel", "received_at", "description", "assignee", "respondent"]
     search_form_extra_fields = {
         "status": enum_filter(Status), "urgency": enum_filter(Urgency), "grade": enum_filter(Grade),
         "validity": enum_filter(Validity), "channel": enum_filter(Channel),

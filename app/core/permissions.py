@@ -8,6 +8,13 @@ RESOURCE_CATEGORY = "Category"
 RESOURCE_DEADLINE_POLICY = "Deadline policy"
 RESOURCE_CALENDAR = "Working-day calendar"
 RESOURCE_NOTIFICATION = "Notification"
+# Reports: the dashboard, the monthly report and staff accountability (read), exports of
+# its own (export), and unmasked complainant phones in exports (see_personal_data).
+RESOURCE_REPORT = "Report"
+RESOURCE_EXPORT_RECORD = "Export record"
+PERMISSION_EXPORT = "export"
+PERMISSION_SEE_PERSONAL_DATA = "see_personal_data"
+REPORT_BASE_PERMISSIONS = ["can_read", "can_" + PERMISSION_EXPORT, "can_" + PERMISSION_SEE_PERSONAL_DATA]
 
 ROLE_CUSTOMER_SERVICE = "Customer Service"
 ROLE_SUPERVISOR = "Supervisor"
@@ -75,8 +82,13 @@ def _complaint(names):
     return [("can_" + n, RESOURCE_COMPLAINT) for n in ["read", "write", "attach"] + names]
 
 
+# Supervisors and the general manager read the reports and export (domain.md: Statistics);
+# nobody sees unmasked phones in exports unless an administrator grants it (domain.md: Intake).
+_REPORTS = [("can_read", RESOURCE_REPORT), ("can_" + PERMISSION_EXPORT, RESOURCE_REPORT)] + [
+    ("menu_access", m) for m in ["Reports", "Statistics dashboard", "Monthly report", "Staff accountability"]]
+
 DEFAULT_ROLE_PERMISSIONS = {
     ROLE_CUSTOMER_SERVICE: _complaint(CS_ACTIONS) + _SELF_SERVICE,
-    ROLE_SUPERVISOR: _complaint(SUPERVISOR_ACTIONS) + _SELF_SERVICE,
-    ROLE_GENERAL_MANAGER: _complaint(SUPERVISOR_ACTIONS) + _SELF_SERVICE,
+    ROLE_SUPERVISOR: _complaint(SUPERVISOR_ACTIONS) + _SELF_SERVICE + _REPORTS,
+    ROLE_GENERAL_MANAGER: _complaint(SUPERVISOR_ACTIONS) + _SELF_SERVICE + _REPORTS,
 }

@@ -192,6 +192,13 @@ def complaint_permissions(user) -> set[str]:
             if view == RESOURCE_COMPLAINT and p.startswith("can_")}
 
 
+def resource_permissions(user, resource: str) -> set[str]:
+    """The user's permission names on one resource, without the can_ prefix."""
+    sm = current_app.appbuilder.sm
+    return {p[len("can_"):] for p, view in sm.get_user_permissions(user)
+            if view == resource and p.startswith("can_")}
+
+
 def current_actor() -> Actor:
     """The Actor for the logged-in user of this request (session or JWT)."""
     actor = getattr(g, "_actor", None)

@@ -1,0 +1,148 @@
+"""Exports: the bytes of the CSV (BOM, headers in the user's language, escaping, masked phones,
+neutralised formulas), the Excel file read back with openpyxl, the list's own filters and
+office scope, the export permission, and the export record."""
+import csv
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from app.complaints.enums import Urgency
+from app.core.extensions import db
+from app.reports import export
+from app.reports.models import ExportRecord
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def rows_of(response):
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbf"), "UTF-8 byte-order mark for Excel on Chinese Windows"
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+@pytest.fixture
+def cases(new_case, frozen_clock):
+    frozen_clock(datetime(2026, 11, 20, 10, 0, tzinfo=BEIJING))
+    return [
+        new_case(description='=HYPERLINK("http://evil.example","点我")', complainant_phone="13812345678",
+                 received_at=datetime(2026, 11, 18, 9, 5, tzinfo=BEIJING)),
+        new_case(description='漏水, 说"马上修"\n仍未处理', urgency=Urgency.EMERGENCY, complainant_phone="13900001111",
+                 complainant_name="李四", received_at=datetime(2026, 11, 19, 14, 30, tzinfo=BEIJING)),
+        new_case(by="sh_cs", office="SH01", description="上海的投诉", complainant_phone="13700002222"),
+    ]
+
+
+def test_csv_has_bom_chinese_headers_screen_values_escaping_masking_and_no_formulas(supervisor_client, cases):
+    response = supervisor_client.get("/reports/export/complaints.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
+    header, *rows = rows_of(response)
+    assert header[:3] == ["案件编号", "受理时间", "管理处"] and "联系电话" in header
+    by_number = {row[0]: dict(zip(header, row)) for row in rows}
+    assert set(by_number) == {cases[0].case_number, cases[1].case_number}  # Beijing only
+    first, second = by_number[cases[0].case_number], by_number[cases[1].case_number]
+    assert first["受理时间"] == "2026-11-18 09:05"                         # local time, as on screen
+    assert first["联系电话"] == "138****5678"
+    assert first["投诉内容"] == '\'=HYPERLINK("http://evil.example","点我")'
+    assert second["投诉内容"] == '漏水, 说"马上修"\n仍未处理'                  # quoted and escaped by csv
+    assert second["紧急程度"] == "紧急" and second["状态"] == "已登记"
+    assert b'"\xe6\xbc\x8f\xe6\xb0\xb4, \xe8\xaf\xb4""' in response.get_data()  # "" inside a quoted cell
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_every_formula_start_is_neutralised(text):
+    assert export.neutralise(text) == "'" + text
+    assert export.neutralise("1-1") == "1-1" and export.neutralise(12) == 12
+
+
+def test_phone_masking_keeps_three_and_four_digits():
+    assert export.mask_phone("13812345678") == "138****5678"
+    assert export.mask_phone("") == "" and export.mask_phone("12345") == "***45"
+
+
+def test_headers_follow_the_users_language(supervisor_client, cases):
+    supervisor_client.get("/lang/en")
+    header = rows_of(supervisor_client.get("/reports/export/complaints.csv"))[0]
+    assert header[:3] == ["Case number", "Received at", "Office"]
+
+
+def test_the_export_has_exactly_the_lists_rows_with_its_filters(supervisor_client, cases):
+    url = "?_flt_0_urgency=EMERGENCY"
+    listed = supervisor_client.get("/complaints/list/" + url).get_data(as_text=True)
+    rows = rows_of(supervisor_client.get("/reports/export/complaints.csv" + url))[1:]
+    assert [r[0] for r in rows] == [cases[1].case_number]
+    assert cases[1].case_number in listed and cases[0].case_number not in listed
+
+
+def test_staff_export_only_their_offices_even_when_asking_for_another(supervisor_client, cases, world):
+    url = f"/reports/export/complaints.csv?_flt_0_office={world.offices['SH01'].id}"
+    assert rows_of(supervisor_client.get(url))[1:] == []
+
+
+def test_the_queue_export_is_the_queue(supervisor_client, cases):
+    rows = rows_of(supervisor_client.get("/reports/export/complaints.csv?list=queue"))[1:]
+    queue = supervisor_client.get("/queue/list/").get_data(as_text=True)
+    assert all(r[0] in queue for r in rows)
+
+
+def test_seeing_personal_data_is_a_permission_of_its_own(admin_client, cases):
+    # Administrators hold every permission, this one included; supervisors do not by default.
+    rows = rows_of(admin_client.get("/reports/export/complaints.csv"))[1:]
+    assert {r[15] for r in rows} == {"13812345678", "13900001111", "13700002222"}
+
+
+def test_customer_service_may_not_export(cs_client, cases):
+    for url in ("/reports/export/complaints.csv", "/reports/export/complaints.xlsx",
+                "/reports/export/report.csv", "/reports/export/accountability.csv"):
+        response = cs_client.get(url)
+        assert response.status_code in (302, 403), url
+        assert not response.get_data().startswith(b"\xef\xbb\xbf")
+
+
+def test_xlsx_opens_in_openpyxl_with_the_same_cells(gm_client, cases, tmp_path):
+    response = gm_client.get("/reports/export/complaints.xlsx")
+    assert response.status_code == 200 and response.mimetype == export.XLSX_MIMETYPE
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(response.get_data())
+    sheet = load_workbook(path, read_only=True).worksheets[0]
+    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert header[0] == "案件编号" and len(rows) == 3
+    descriptions = {r[16] for r in rows}
+    assert '\'=HYPERLINK("http://evil.example","点我")' in descriptions     # text, not a formula
+    assert "138****5678" in {r[15] for r in rows}
+
+
+def test_a_full_sheet_continues_on_the_next(tmp_path):
+    data = b"".join(export.xlsx_chunks(["n"], ([i] for i in range(5)), "投诉", sheet_max_rows=3))
+    path = tmp_path / "many.xlsx"
+    path.write_bytes(data)
+    book = load_workbook(path, read_only=True)
+    assert book.sheetnames == ["投诉", "投诉 2", "投诉 3"]
+    values = [[r[0] for r in s.iter_rows(values_only=True)] for s in book.worksheets]
+    assert values == [["n", 0, 1], ["n", 2, 3], ["n", 4]]
+
+
+def test_every_export_is_recorded_with_who_what_filters_and_rows(supervisor_client, cases, world, admin_client):
+    db.session.execute(sa.delete(ExportRecord))
+    db.session.commit()
+    supervisor_client.get("/reports/export/complaints.csv?_flt_0_urgency=EMERGENCY").get_data()
+    record = db.session.scalars(sa.select(ExportRecord)).one()
+    assert (record.user_id, record.kind, record.file_format, record.rows, record.completed) == \
+        (world.user_id("sup"), "complaints", "csv", 1, True)
+    assert record.filters == "_flt_0_urgency=EMERGENCY" and record.personal_data is False
+    page = admin_client.get("/export-records/list/")
+    assert page.status_code == 200 and "_flt_0_urgency=EMERGENCY" in page.get_data(as_text=True)
+    assert supervisor_client.get("/export-records/list/").status_code in (302, 403)
+
+
+def test_accountability_and_report_exports(gm_client, cases):
+    header, *_rows = rows_of(gm_client.get("/reports/export/accountability.csv?year=2026"))
+    assert header == ["年度", "员工", "有效投诉", "处理等级"]
+    header, *rows = rows_of(gm_client.get("/reports/export/report.csv?start=2026-11&end=2026-11"))
+    assert header[:3] == ["栏目", "项目", "目标"] and header[-1] == "全部管理处"
+    received = next(r for r in rows if r[1] == "受理投诉数")
+    assert received[3:] == ["2", "1", "3"]
