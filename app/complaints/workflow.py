@@ -24,7 +24,7 @@ from app.core.enums import Tier
 # The errors and the acting user are shared by every domain; the workflow raises and reads them.
 from app.core.errors import Forbidden, IllegalTransition, InvalidInput, NotFound, StaleCase, WorkflowError  # noqa: F401
 from app.core.models import Office, office_staff
-from app.core.params import MAX_YEAR, MIN_YEAR, parse_datetime, parse_id
+from app.core.params import MAX_YEAR, MIN_YEAR, has_control_characters, parse_datetime, parse_id
 from app.core.permissions import ALL_OFFICE_ROLES
 from app.core.security import Actor, actor_for_user, tier_of_roles  # noqa: F401
 from app.deadlines.enums import DeadlineKind
@@ -149,13 +149,21 @@ def _text(ctx: _Context, name: str, label) -> str:
     value = (ctx.params.get(name) or "").strip() if isinstance(ctx.params.get(name), str) else ""
     if not value:
         raise InvalidInput(_("%(field)s is required.", field=label), {name: _("This field is required.")})
-    return value
+    return _plain(name, value)
 
 
 def _note(ctx: _Context) -> str:
     """The optional note of an action."""
     note = ctx.params.get("note")
-    return note.strip() if isinstance(note, str) else ""
+    return _plain("note", note.strip()) if isinstance(note, str) else ""
+
+
+def _plain(name: str, value):
+    """Refuse text holding NUL or another control character (tab and line breaks are fine):
+    PostgreSQL cannot store NUL, so it would fail at commit instead of being refused."""
+    if isinstance(value, str) and has_control_characters(value):
+        raise InvalidInput(_("Text cannot contain control characters."), {name: _("Remove the control characters.")})
+    return value
 
 
 def _staff_of_office(session: Session, office_id: int, user_id, name: str) -> User:
@@ -213,6 +221,11 @@ def _propose_plan(ctx):
     if deadline <= ctx.now:
         raise InvalidInput(_("The plan's deadline must be in the future."),
                            {"deadline": _("Must be in the future.")})
+    # As parse_datetime: a later year is a typing mistake, and the calendar's end overflows
+    # when the deadline is shown in local time.
+    if deadline.year > MAX_YEAR:
+        raise InvalidInput(_("The plan's deadline must be no later than %(year)d.", year=MAX_YEAR),
+                           {"deadline": _("Too far in the future.")})
     owner = _user_of_office(ctx, ctx.params.get("owner_id"), "owner_id")
     c = ctx.complaint
     c.plan_measures, c.plan_deadline, c.plan_owner_id = measures, deadline, owner.id
@@ -480,6 +493,8 @@ def open_case(session: Session, actor: Actor, intake: dict, now: datetime | None
     complainant_name / complainant_room / complainant_phone."""
     now = now or clock.now()
     try:
+        for key, value in intake.items():
+            _plain(key, value)
         name = (intake.get("complainant_name") or "").strip()
         if not name:
             raise InvalidInput(_("%(field)s is required.", field=_("Complainant")),
@@ -593,6 +608,8 @@ def update_details(session: Session, actor: Actor, complaint_id, changes: dict, 
         if "description" in changes and not (changes["description"] or "").strip():
             raise InvalidInput(_("%(field)s is required.", field=_("Description")),
                                {"description": _("This field is required.")})
+        for name, value in changes.items():
+            _plain(name, value)
         requested = {name: changes[name] for name in EDITABLE_FIELDS
                      if name in changes and not _same(getattr(complaint, name), changes[name])}
         changed = []
@@ -685,9 +702,12 @@ def _check_version(session: Session, complaint: Complaint, expected_version) -> 
         raise InvalidInput(_("The form is damaged; reload the page."), {"version": _("Not a number.")}) from None
     if expected == complaint.version:
         return
+    # A version outside 0..the case's own (e.g. 2**64, which no database integer holds, so the
+    # query would crash) is stale too: clamp it into that range before asking what changed.
+    since = min(max(expected, 0), complaint.version)
     events = session.scalars(
         sa.select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id,
-                                        ComplaintEvent.version > expected).order_by(ComplaintEvent.id)
+                                        ComplaintEvent.version > since).order_by(ComplaintEvent.id)
     ).all()
     system = _("System")
     changes = "; ".join(

@@ -1,5 +1,5 @@
 """Every transition of the complaint workflow, allowed and refused, per role and state."""
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -278,6 +278,73 @@ def test_a_change_against_an_old_version_is_refused_and_says_what_changed(world,
     db.session.expire_all()
     fresh = db.session.get(Complaint, case.id)
     assert fresh.status == S.RECEIVED and fresh.description == "5栋电梯停在8楼不动" and fresh.tier == 2
+
+
+def stored(case):
+    """The case as stored and its number of events: what a refused request must leave alone."""
+    db.session.expire_all()
+    fresh = db.session.get(Complaint, case.id)
+    return (fresh.status, fresh.tier, fresh.version, fresh.assignee_id, fresh.plan_deadline, fresh.description,
+            len(events_of(fresh)))
+
+
+# Found by test_workflow_properties: each of these crashed with a database or overflow error
+# (a 500) instead of being refused.
+
+@pytest.mark.parametrize("version", [2**64, -2**64])
+def test_a_version_no_database_integer_holds_is_stale(world, new_case, version):
+    case = new_case()
+    before = stored(case)
+    with pytest.raises(workflow.StaleCase):
+        workflow.perform(db.session, world.actor("cs"), case.id, "acknowledge", expected_version=version)
+    with pytest.raises(workflow.StaleCase):
+        workflow.update_details(db.session, world.actor("cs"), case.id, {"description": "改"},
+                                expected_version=version)
+    assert stored(case) == before
+
+
+@pytest.mark.parametrize("assignee", [2**64, 2**31, -1, "12abc", "half"])
+def test_an_assignee_id_naming_no_user_is_refused(world, new_case, assignee):
+    case = new_case()
+    before = stored(case)
+    # "half": a float next to a real id, which int() used to round down to that user.
+    assignee = world.user_id("cs2") + 0.5 if assignee == "half" else assignee
+    with pytest.raises(workflow.InvalidInput) as refused:
+        workflow.perform(db.session, world.actor("cs"), case.id, "assign", assignee_id=assignee)
+    assert set(refused.value.fields) == {"assignee_id"}
+    assert stored(case) == before
+
+
+@pytest.mark.parametrize("text", ["\x00", "漏水\x00严重", "\x1b[31m"])
+def test_text_with_control_characters_is_refused(world, new_case, text):
+    case = new_case()
+    before = stored(case)
+    for action, field in [("escalate", "reason"), ("record_feedback", "note"), ("acknowledge", "note")]:
+        with pytest.raises(workflow.InvalidInput) as refused:
+            workflow.perform(db.session, world.actor("cs"), case.id, action, **{field: text})
+        assert set(refused.value.fields) == {field}
+    with pytest.raises(workflow.InvalidInput):
+        workflow.update_details(db.session, world.actor("cs"), case.id, {"description": "电梯" + text})
+    assert stored(case) == before
+    with pytest.raises(workflow.InvalidInput):
+        new_case(description="电梯" + text)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 1
+    # Tabs and line breaks are ordinary text.
+    workflow.perform(db.session, world.actor("cs"), case.id, "record_feedback", note="第一行\r\n第二行\t完")
+    assert events_of(case)[-1].note == "第一行\r\n第二行\t完"
+
+
+@pytest.mark.parametrize("deadline", [datetime.max.replace(tzinfo=timezone.utc),
+                                      datetime(9999, 12, 31, 20, 0, tzinfo=timezone.utc),
+                                      datetime(2100, 1, 1, tzinfo=timezone.utc)])
+def test_a_plan_deadline_beyond_the_years_in_use_is_refused(world, new_case, frozen_clock, deadline):
+    case = bring_to(new_case(), S.INVESTIGATING, world)
+    before = stored(case)
+    with pytest.raises(workflow.InvalidInput) as refused:
+        workflow.perform(db.session, world.actor("sup"), case.id, "propose_plan", measures="更换电梯控制板",
+                         deadline=deadline, owner_id=world.user_id("sup"))
+    assert set(refused.value.fields) == {"deadline"}
+    assert stored(case) == before
 
 
 def test_event_log_is_append_only(world, new_case):
