@@ -55,7 +55,8 @@ def _param_field(name: str, required: bool):
         return Id(required=required)
     if name == "validity":
         choices = [Validity.VALID.name, Validity.INVALID.name]
-        return Text(10, required=required, validate_also=[validate.OneOf(choices, error=_l("Choose one of: {choices}."))])
+        return Text(10, required=required,
+                    validate_also=[validate.OneOf(choices, error=_l("Choose one of: {choices}."))])
     return Text(ACTION_TEXT_MAX, required=required)
 
 

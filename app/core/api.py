@@ -10,27 +10,25 @@
 An API's own endpoints need no @safe: a WorkflowError or an HTTP error raised in them reaches
 the app's error handlers (core.errors), which answer JSON under /api/."""
 import json
-import logging
 from copy import deepcopy
 
 import prison
 from apispec import BasePlugin
 from flask import current_app, request
-from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.api import BaseApi, ModelRestApi
 from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_appbuilder.api.manager import OpenApi as FabOpenApi
 from flask_appbuilder.api.schemas import get_list_schema
 from flask_appbuilder.const import API_URI_RIS_KEY
 from flask_appbuilder.hooks import before_request
 from flask_babel import gettext as _
+from marshmallow import Schema
 from werkzeug.datastructures import ImmutableMultiDict
 
 from .datamodel import filter_value_schema
 from .errors import UnreadableInput, error_response
 from .extensions import db
 from .schemas import field_messages
-
-log = logging.getLogger(__name__)
 
 # The highest list page an API serves (page × page size stays far inside a database integer).
 MAX_PAGE = 10**6
@@ -149,15 +147,15 @@ class ModelApi(ModelRestApi):
 
     def _init_properties(self):
         super()._init_properties()
-        routes = self.include_route_methods
         # FAB lists the model's columns, then looks each up in the body schema: with a schema
         # of our own that fails. Describe the schema's fields, and none for a route not served.
-        for route, schema, attr in (("post", self.add_model_schema, "add_columns"),
-                                    ("put", self.edit_model_schema, "edit_columns")):
-            if routes is not None and route not in routes:
+        for route, schema, attr in (("post", "add_model_schema", "add_columns"),
+                                    ("put", "edit_model_schema", "edit_columns")):
+            if not self._serves(route):
                 setattr(self, attr, [])
-            elif schema is not None:
-                setattr(self, attr, list(schema.fields))
+                setattr(self, schema, Schema())  # nothing for FAB to derive from the model
+            elif getattr(self, schema) is not None:
+                setattr(self, attr, list(getattr(self, schema).fields))
         self._gen_labels_columns(self.add_columns + self.edit_columns)
 
     def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
@@ -168,6 +166,20 @@ class ModelApi(ModelRestApi):
         return info
 
     # ---- the document: what FAB's own endpoints really return --------------------------
+
+    def add_apispec_components(self, api_spec):
+        # FAB documents the list, show, add and edit bodies whether or not the routes exist.
+        BaseApi.add_apispec_components(self, api_spec)
+        for route, name, schema in (("get_list", self.list_model_schema_name, self.list_model_schema),
+                                    ("get", self.show_model_schema_name, self.show_model_schema),
+                                    ("post", self.add_model_schema_name, self.add_model_schema),
+                                    ("put", self.edit_model_schema_name, self.edit_model_schema)):
+            if self._serves(route):
+                api_spec.components.schema(name, schema=schema)
+
+    def _serves(self, route) -> bool:
+        routes = self.include_route_methods
+        return (routes is None or route in routes) and route not in self.exclude_route_methods
 
     def add_api_spec(self, api_spec):
         super().add_api_spec(api_spec)

@@ -31,56 +31,56 @@ _SKIP = object()
 
 
 class CheckedFilters(Filters):
-    """FAB's filter set, reading each value of FAB's own filters by its column's type."""
+    """FAB's filter set, reading each value a screen or an API client sends for one of FAB's own
+    filters by its column's type. (Filters set in code, a view's base filters, are left as given.)"""
 
     def add_filter_index(self, column_name, filter_instance_index, value):
-        # A screen names the filter by its position in the column's list: refuse one past the end.
-        filters = self._all_filters.get(column_name, [])
-        if column_name in self._all_filters and not 0 <= filter_instance_index < len(filters):
+        # A screen names the filter by its position among the column's filters, and sends each
+        # filter's box as a list of text: an empty box is no filter.
+        if column_name not in self._all_filters:
+            return
+        filters = self._all_filters[column_name]
+        if not 0 <= filter_instance_index < len(filters):
             raise UnreadableInput(_("There is no such filter on %(column)s.", column=column_name))
-        super().add_filter_index(column_name, filter_instance_index, value)
+        self._add_read(filters[filter_instance_index], value, blank_is_no_filter=True)
 
     def rest_add_filters(self, data):
         # FAB skips a filter whose operator the column lacks, and every filter after one that
-        # misses a key: refuse them instead of answering a list nobody asked for.
+        # misses a key; it also looks operators up in a table shared by every view. Each filter
+        # here is the column's own, and one that cannot be read refuses the request.
         for item in data:
             if not isinstance(item, dict) or not {"col", "opr", "value"} <= item.keys():
                 raise UnreadableInput(_("Each filter needs col, opr and value."))
             column, operator = item["col"], item["opr"]
-            if column in self._search_filters and operator not in {
-                    flt.arg_name for flt in self._search_filters[column]}:
+            flt = next((f for f in self._search_filters.get(column, []) if f.arg_name == operator), None)
+            if column not in self.search_columns or flt is None:
                 raise UnreadableInput(_("There is no such filter on %(column)s.", column=column))
-        super().rest_add_filters(data)
+            self._add_read(flt, item["value"])
 
-    def _add_filter(self, filter_instance, values):
-        if isinstance(filter_instance, _FAB_FILTERS):
-            values = read_filter_value(filter_instance, values)
-            if values is _SKIP:
+    def _add_read(self, flt, value, blank_is_no_filter=False):
+        if isinstance(flt, _FAB_FILTERS):
+            value = read_filter_value(flt, value, blank_is_no_filter)
+            if value is _SKIP:
                 return
-        super()._add_filter(filter_instance, values)
+        self._add_filter(flt, value)
 
 
-def read_filter_value(flt, value):
-    """The typed value (or list of values) of one of FAB's filters, _SKIP when no value was
-    given, or UnreadableInput."""
-    many = flt.arg_name in _LIST_OPERATORS
+def read_filter_value(flt, value, blank_is_no_filter=False):
+    """The typed value (or list of values) of one of FAB's filters, or UnreadableInput; _SKIP
+    for a screen's empty box."""
     if isinstance(value, list):
-        items = [_read_one(flt, item) for item in value]
-        items = [item for item in items if item is not _SKIP]
-        if not items:
-            return _SKIP
-        # A screen sends each filter as a list of one; FAB applies each item in turn.
-        return items
+        if blank_is_no_filter:
+            value = [item for item in value if not (isinstance(item, str) and not item.strip())]
+            if not value:
+                return _SKIP
+        # FAB applies each item of a list in turn (or all at once for in / not in).
+        return [_read_one(flt, item) for item in value]
     item = _read_one(flt, value)
-    if item is _SKIP:
-        return _SKIP
-    return [item] if many else item
+    return [item] if flt.arg_name in _LIST_OPERATORS else item
 
 
 def _read_one(flt, value):
     datamodel, column = flt.datamodel, flt.column_name
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return _SKIP
     if datamodel.is_relation(column):
         typed = parse_id(value)
     elif datamodel.is_enum(column):

@@ -229,7 +229,9 @@ def test_unknown_enum_values_and_unreadable_numbers_in_list_filters_answer_400(a
               "(filters:!((col:received_at,opr:gt,value:'0001-01-01T00:00:00+08:00')))",
               "(filters:!((col:case_number,opr:ct,value:(a:1))))",
               "(filters:!((col:status,opr:gt,value:RECEIVED)))",  # no such operator on the column
-              "(filters:!((col:status,opr:eq)))"):  # no value
+              "(filters:!((col:status,opr:eq)))",  # no value
+              "(filters:!((col:status,opr:eq,value:'')))",
+              "(filters:!((col:description,opr:ct,value:x)))"):  # not a column the API filters on
         assert bot.get(f"/api/v1/complaints/?q={q}").status_code == 400, q
     found = bot.get("/api/v1/complaints/?q=(filters:!((col:status,opr:eq,value:RECEIVED),(col:tier,opr:eq,value:1)))")
     assert found.status_code == 200 and found.json["count"] == 1
@@ -242,6 +244,7 @@ def test_the_same_filter_check_refuses_a_bad_value_on_the_list_screen(cs_client,
         assert response.status_code == 400, query
         assert 'id="error-page"' in response.get_data(as_text=True)
     assert cs_client.get("/complaints/list/?_flt_0_status=RECEIVED").status_code == 200
+    assert cs_client.get("/complaints/list/?_flt_0_received_at=").status_code == 200  # an empty box
 
 
 def test_a_json_q_argument_is_read_once_as_sent(api, new_case):
