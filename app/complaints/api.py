@@ -95,7 +95,6 @@ class ComplaintApi(ComplaintScope, ModelApi):
     openapi_spec_component_schemas = (EventSchema,)
     include_route_methods = {"get", "get_list", "info", "post", "act", "events"}
     base_order = ("received_at", "desc")
-    max_page_size = 100
     list_columns = ["id", "case_number", "office.id", "office.code", "category.id", "category.name", "channel",
                     "urgency", "grade", "validity", "tier", "status", "assignee.id", "assignee.username",
                     "received_at", "next_due_at", "overdue_since", "version"]

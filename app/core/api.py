@@ -136,7 +136,9 @@ class ModelApi(ModelRestApi):
     # ---- list paging: clamped, never more than the page size limit ----------------------
 
     def _sanitize_page_args(self, page, page_size):
-        limit = self.max_page_size or current_app.config["FAB_API_MAX_PAGE_SIZE"]
+        limit = current_app.config["FAB_API_MAX_PAGE_SIZE"]
+        if self.max_page_size and self.max_page_size > 0:
+            limit = min(limit, self.max_page_size)
         page = _whole(page, 0)
         page_size = _whole(page_size, self.page_size)
         if page_size < 1:
