@@ -37,7 +37,11 @@ FAB_UPDATE_PERMS = False
 # FAB would otherwise create_all() on a fresh database, after which `db upgrade` fails.
 FAB_CREATE_DB = False
 FAB_ADD_SECURITY_API = False
-FAB_API_SWAGGER_UI = True
+# The OpenAPI document and Swagger UI are registered by create_app (app/core/api.py: FAB's
+# document view, also describing what every route answers at the door).
+FAB_ADD_OPENAPI_VIEWS = False
+# The screens render their menu on the server; no client reads FAB's menu API.
+FAB_ADD_MENU_API = False
 FAB_SECURITY_MANAGER_CLASS = "app.core.security.ComplaintSecurityManager"
 FAB_INDEX_VIEW = "app.complaints.views.HomeView"
 FAB_BASE_TEMPLATE = "complaints/baselayout.html"

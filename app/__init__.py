@@ -141,11 +141,17 @@ def init_appbuilder(app: Flask) -> None:
     with app.app_context():
         appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)
+        from flask_appbuilder.api.manager import SwaggerView
+
         from .complaints.api import ComplaintApi
+        from .core.api import OpenApi
         from .menu import register_views
 
         register_views(appbuilder)
         appbuilder.add_api(ComplaintApi)
+        # The REST API's description: /api/v1/_openapi and its Swagger UI at /swagger/v1.
+        appbuilder.add_api(OpenApi)
+        appbuilder.add_view_no_menu(SwaggerView)
 
 
 def init_template_helpers(app: Flask) -> None:

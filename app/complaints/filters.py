@@ -1,10 +1,10 @@
 """Row-level filters for complaint lists, detail pages and the API."""
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from app.core.params import parse_datetime
+from app.core.datamodel import ModelInterface
 from app.core.permissions import COMPLAINT_BASE_PERMISSIONS, METHOD_PERMISSIONS, RESOURCE_COMPLAINT
 from app.core.security import current_actor
 
@@ -77,7 +77,9 @@ class ComplaintFilterConverter(SQLAFilterConverter):
         return super().convert(col_name)
 
 
-class ComplaintInterface(SQLAInterface):
+class ComplaintInterface(ModelInterface):
+    """Complaints with checked filter values (core.datamodel) and the overdue filters."""
+
     filter_converter_class = ComplaintFilterConverter
 
 

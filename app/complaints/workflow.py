@@ -135,6 +135,8 @@ class ActionSpec:
     allowed_from: frozenset
     handler: Callable[[_Context], tuple]
     params: tuple = ()
+    # Those of `params` the action cannot do without (its handler refuses it without them).
+    required: tuple = ()
     # Whether the actor's tier must reach the case's tier. Customer service stays on the
     # case at every tier ("客服以第三方身份出现", domain.md: Who works in it).
     needs_tier: bool = True
@@ -382,42 +384,43 @@ def _raise_tier(scheduler: deadlines.DeadlineTracker, complaint: Complaint, tier
 ACTIONS: dict[str, ActionSpec] = {
     "acknowledge": ActionSpec(_l("Confirm receipt"), frozenset({Status.RECEIVED}), _acknowledge, ("note",),
                              needs_tier=False),
-    "assign": ActionSpec(_l("Assign"), OPEN, _assign, ("assignee_id",)),
+    "assign": ActionSpec(_l("Assign"), OPEN, _assign, ("assignee_id",), ("assignee_id",)),
     "start_investigation": ActionSpec(_l("Start investigation"), frozenset({Status.ACKNOWLEDGED}),
                                       _start_investigation, ("note",)),
     "propose_plan": ActionSpec(_l("Propose plan"), frozenset({Status.INVESTIGATING}), _propose_plan,
-                               ("measures", "deadline", "owner_id")),
+                               ("measures", "deadline", "owner_id"), ("measures", "deadline", "owner_id")),
     "approve_plan": ActionSpec(_l("Approve plan"), frozenset({Status.PLAN_PROPOSED}), _approve_plan, ("note",)),
     "send_back_plan": ActionSpec(_l("Send plan back"), frozenset({Status.PLAN_PROPOSED}), _send_back_plan,
-                                 ("note",)),
+                                 ("note",), ("note",)),
     "record_progress": ActionSpec(_l("Record progress"), frozenset({Status.PLAN_APPROVED, Status.IN_PROGRESS}),
-                                  _record_progress, ("note",)),
+                                  _record_progress, ("note",), ("note",)),
     "record_feedback": ActionSpec(_l("Record feedback to complainant"), OPEN | {Status.RESOLVED},
-                                  _record_feedback, ("note",), needs_tier=False),
+                                  _record_feedback, ("note",), ("note",), needs_tier=False),
     "resolve": ActionSpec(_l("Resolve"), frozenset({Status.RECEIVED, Status.PLAN_APPROVED, Status.IN_PROGRESS}),
-                          _resolve, ("result",)),
+                          _resolve, ("result",), ("result",)),
     "record_confirmation": ActionSpec(_l("Record complainant's confirmation"), frozenset({Status.RESOLVED}),
-                                      _record_confirmation, ("satisfied", "note"), needs_tier=False),
-    "escalate": ActionSpec(_l("Escalate"), OPEN, _escalate, ("reason",),
+                                      _record_confirmation, ("satisfied", "note"), ("satisfied",),
+                                      needs_tier=False),
+    "escalate": ActionSpec(_l("Escalate"), OPEN, _escalate, ("reason",), ("reason",),
                            applies=lambda c: c.tier < Tier.GENERAL_MANAGER),
     "appeal": ActionSpec(_l("Record appeal"), frozenset({Status.RESOLVED, Status.CONFIRMED, Status.CLOSED}),
-                         _appeal, ("note",), needs_tier=False),
+                         _appeal, ("note",), ("note",), needs_tier=False),
     "mark_validity": ActionSpec(_l("Mark validity"), frozenset(Status) - FINAL, _mark_validity,
-                                ("validity", "note")),
+                                ("validity", "note"), ("validity",)),
     # An invalid complaint may be closed from any open state once explained to the resident.
     "close": ActionSpec(_l("Close"), frozenset(Status) - FINAL, _close, ("note",),
                         applies=lambda c: c.status == Status.CONFIRMED or c.validity == Validity.INVALID),
-    "void": ActionSpec(_l("Void"), frozenset(Status) - FINAL, _void, ("reason",)),
+    "void": ActionSpec(_l("Void"), frozenset(Status) - FINAL, _void, ("reason",), ("reason",)),
     # Offered where an on-site limit runs (emergencies, repairs).
     "record_on_site": ActionSpec(_l("Record arrival on site"), OPEN, _record_on_site, ("note",), needs_tier=False,
                                  applies=lambda c: c.on_site_at is None and _running(c, DeadlineKind.ON_SITE)),
-    "pause_clock": ActionSpec(_l("Pause the clock"), OPEN, _pause_clock, ("reason",),
+    "pause_clock": ActionSpec(_l("Pause the clock"), OPEN, _pause_clock, ("reason",), ("reason",),
                               applies=lambda c: _resolution_state(c) == "running"),
     "resume_clock": ActionSpec(_l("Resume the clock"), OPEN, _resume_clock, ("note",),
                                applies=lambda c: _resolution_state(c) == "paused"),
     "record_return_visit": ActionSpec(_l("Record return visit"),
                                       frozenset({Status.RESOLVED, Status.CONFIRMED, Status.CLOSED}),
-                                      _record_return_visit, ("note",), needs_tier=False,
+                                      _record_return_visit, ("note",), ("note",), needs_tier=False,
                                       applies=lambda c: c.return_visited_at is None),
 }
 

@@ -1,5 +1,6 @@
 """The errors every domain raises for a refused request. Each carries a message in the user's
 language and the HTTP status it maps to; the screens and the API each answer them in one place."""
+from werkzeug.exceptions import BadRequest
 
 
 class WorkflowError(Exception):
@@ -47,6 +48,19 @@ class InUse(WorkflowError):
     """The row is still referred to (by cases, their history or settings) and cannot be deleted."""
 
     http_status = 409
+
+
+class UnreadableInput(BadRequest):
+    """A request that cannot be read at all (a JSON body that is not an object, a list filter's
+    value of the wrong kind): 400, nothing done. An HTTP error rather than a WorkflowError, so
+    that FAB's own views answer it with 400 too (their @safe turns any other exception into a
+    500), and the handlers below answer it on each surface."""
+
+    def __init__(self, message):
+        super().__init__(description=str(message))
+
+    def __str__(self):
+        return self.description
 
 
 # ---------------------------------------------------------------------------------------

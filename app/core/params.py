@@ -12,9 +12,15 @@ _TRUE = {"1", "true", "yes", "on", "satisfied"}
 _FALSE = {"0", "false", "no", "off", "not_satisfied"}
 # Ids are PostgreSQL `integer` columns: anything outside 1..2**31-1 names no row.
 MAX_ID = 2**31 - 1
+# Any other `integer` column holds -2**31..2**31-1; a number outside matches nothing.
+MIN_INTEGER, MAX_INTEGER = -(2**31), 2**31 - 1
 # Times the business can mean: years outside this range are typing mistakes, and the ends of
 # the calendar overflow when moved between time zones.
 MIN_YEAR, MAX_YEAR = 2000, 2099
+# ISO 8601 times of those years, as a pattern for documents that cannot state a range (OpenAPI):
+# every text it matches is read by parse_datetime (days up to the 28th keep it simple).
+MOMENT_PATTERN = (r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+                  r"(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](Z|[+-](0[0-9]|1[0-3]):[0-5][0-9])?)?$")
 # NUL (PostgreSQL refuses it in text) and the other C0/C1 control characters, but not tab,
 # line feed and carriage return, which multi-line text fields legitimately carry.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -34,6 +40,22 @@ def parse_id(value) -> int | None:
     else:
         return None
     return number if 1 <= number <= MAX_ID else None
+
+
+def parse_integer(value) -> int | None:
+    """A whole number within MIN_INTEGER..MAX_INTEGER from an int or a string of digits (with a
+    sign), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text[:1] in "+-" else text
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 10:
+            return None
+        value = int(text)
+    if not isinstance(value, int):
+        return None
+    return value if MIN_INTEGER <= value <= MAX_INTEGER else None
 
 
 def parse_enum(enum_cls, value):

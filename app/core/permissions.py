@@ -76,6 +76,12 @@ _SELF_SERVICE = [
     ("can_this_form_post", "ResetMyPasswordView"),
     ("can_read", RESOURCE_NOTIFICATION),
 ] + [("menu_access", m) for m in _MENUS]
+# The REST API's description: the OpenAPI document (FAB's OpenApi view) and the Swagger UI,
+# for every role that may call the API.
+_API_DOCS = [
+    ("can_get", "OpenApi"),
+    ("can_show", "SwaggerView"),
+]
 
 
 def _complaint(names):
@@ -88,7 +94,7 @@ _REPORTS = [("can_read", RESOURCE_REPORT), ("can_" + PERMISSION_EXPORT, RESOURCE
     ("menu_access", m) for m in ["Reports", "Statistics dashboard", "Monthly report", "Staff accountability"]]
 
 DEFAULT_ROLE_PERMISSIONS = {
-    ROLE_CUSTOMER_SERVICE: _complaint(CS_ACTIONS) + _SELF_SERVICE,
-    ROLE_SUPERVISOR: _complaint(SUPERVISOR_ACTIONS) + _SELF_SERVICE + _REPORTS,
-    ROLE_GENERAL_MANAGER: _complaint(SUPERVISOR_ACTIONS) + _SELF_SERVICE + _REPORTS,
+    ROLE_CUSTOMER_SERVICE: _complaint(CS_ACTIONS) + _SELF_SERVICE + _API_DOCS,
+    ROLE_SUPERVISOR: _complaint(SUPERVISOR_ACTIONS) + _SELF_SERVICE + _REPORTS + _API_DOCS,
+    ROLE_GENERAL_MANAGER: _complaint(SUPERVISOR_ACTIONS) + _SELF_SERVICE + _REPORTS + _API_DOCS,
 }

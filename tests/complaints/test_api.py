@@ -34,8 +34,9 @@ def test_an_integration_registers_reads_and_works_a_complaint(api, world):
 def test_bad_input_gets_field_messages(api, world):
     bot = api("cs")
     response = bot.post("/api/v1/complaints/", intake(world, description="", urgency="SOON", office_id=None))
-    assert response.status_code == 400
-    assert {"description", "urgency", "office_id"} <= set(response.json["message"])
+    assert response.status_code == 422
+    assert {"description", "urgency", "office_id"} <= set(response.json["fields"])
+    assert isinstance(response.json["message"], str)
     assert db.session.query(Complaint).count() == 0
 
 
@@ -71,9 +72,9 @@ def test_the_api_is_documented_by_openapi(api, web_app):
     spec = api("admin").get("/api/v1/_openapi")
     assert spec.status_code == 200
     paths = spec.json["paths"]
-    assert "/api/v1/complaints/{pk}/actions/{name}" in paths and "/api/v1/complaints/{pk}/events" in paths
+    assert "/api/v1/complaints/{pk}/actions/escalate" in paths and "/api/v1/complaints/{pk}/events" in paths
     assert "post" in paths["/api/v1/complaints/"]
-    responses = paths["/api/v1/complaints/{pk}/actions/{name}"]["post"]["responses"]
+    responses = paths["/api/v1/complaints/{pk}/actions/escalate"]["post"]["responses"]
     assert {"200", "403", "404", "409", "422"} <= {str(code) for code in responses}
 
 
@@ -98,3 +99,212 @@ def test_integrations_can_ask_for_overdue_cases(api, world, new_case, frozen_clo
     assert listed.status_code == 200
     assert [row["case_number"] for row in listed.json["result"]] == [late.case_number]
     assert on_time.case_number not in listed.get_data(as_text=True)
+
+
+# ---- the contract's rules, each at the one place that keeps it ----------------------------
+
+def stored():
+    """How many complaints and events exist (a refused request changes neither)."""
+    from app.complaints.models import ComplaintEvent
+
+    return db.session.query(Complaint).count(), db.session.query(ComplaintEvent).count()
+
+
+STAFF = ["cs", "sup", "gm", "admin"]
+
+
+def test_info_describes_the_intake_body_for_every_role(api):
+    from app.complaints.api import IntakeSchema
+
+    for who in STAFF:
+        info = api(who).get("/api/v1/complaints/_info")
+        assert info.status_code == 200, who
+        assert [c["name"] for c in info.json["add_columns"]] == list(IntakeSchema().fields)
+        assert info.json["edit_columns"] == []  # the API edits nothing
+        # FAB's gettext("") would put the catalogue's header where a field has no description.
+        assert all("Project-Id-Version" not in c["description"] for c in info.json["add_columns"])
+        assert {"status", "urgency", "grade", "channel", "validity", "tier"} <= set(info.json["filters"])
+
+
+def test_the_openapi_document_and_swagger_ui_are_open_to_every_staff_role(api, client_for, web_app):
+    for who in STAFF:
+        assert api(who).get("/api/v1/_openapi").status_code == 200, who
+        assert client_for(who).get("/swagger/v1").status_code == 200, who
+    anonymous = web_app.test_client()
+    assert anonymous.get("/api/v1/_openapi").status_code == 401
+    assert anonymous.get("/swagger/v1").status_code != 200
+
+
+def test_the_document_says_what_the_answers_are(api):
+    from app.complaints import workflow
+
+    spec = api("cs").get("/api/v1/_openapi").json
+    paths, schemas = spec["paths"], spec["components"]["schemas"]
+
+    def answer(path, method="get", code="200"):
+        return paths[path][method]["responses"][code]["content"]["application/json"]["schema"]["properties"]
+
+    assert answer("/api/v1/complaints/{pk}")["id"] == {"type": "integer"}
+    assert answer("/api/v1/complaints/")["ids"]["items"] == {"type": "integer"}
+    assert answer("/api/v1/complaints/_info")["add_columns"]["type"] == "array"
+    shown = schemas["ComplaintApi.get"]["properties"]
+    for relation in ("assignee", "respondent", "plan_owner"):  # may be empty
+        assert {"type": "object", "nullable": True} in shown[relation]["anyOf"]
+    assert None in shown["grade"]["enum"] and None not in shown["status"]["enum"]
+    intake = schemas["ComplaintApi.post"]
+    assert set(intake["required"]) == {"office_id", "category_id", "description", "complainant_name"}
+    assert intake["properties"]["office_id"]["maximum"] == 2**31 - 1
+    for name, action in workflow.ACTIONS.items():
+        body = schemas[f"ComplaintApi.{name}"]
+        assert set(body["properties"]) == {"version", *action.params}
+        assert set(body.get("required", [])) == set(action.required)
+        assert paths[f"/api/v1/complaints/{{pk}}/actions/{name}"]["post"]["requestBody"]["required"] == \
+            bool(action.required)
+    events = answer("/api/v1/complaints/{pk}/events")["result"]
+    assert events["items"] == {"$ref": "#/components/schemas/EventSchema"}
+
+
+def test_each_action_documents_exactly_the_parameters_it_cannot_do_without(world, new_case, frozen_clock):
+    import pytest
+
+    from app.complaints import workflow
+
+    from .test_workflow import EXPECTED, bring_to, params_for
+
+    for name, action in workflow.ACTIONS.items():
+        if not action.required:
+            continue
+        state = next(iter(EXPECTED[name]))
+        full = params_for(name, world)
+        for missing in action.required:
+            case = bring_to(new_case(), state, world)
+            with pytest.raises(workflow.InvalidInput) as refused:
+                workflow.perform(db.session, world.actor("gm"), case.id, name,
+                                 **{k: v for k, v in full.items() if k != missing})
+            assert missing in refused.value.fields, (name, missing)
+        case = bring_to(new_case(), state, world)
+        workflow.perform(db.session, world.actor("gm"), case.id, name,
+                         **{k: v for k, v in full.items() if k in action.required})
+
+
+def test_ids_that_name_no_case_answer_404_json_on_every_route(api, new_case):
+    new_case()
+    bot = api("cs")
+    for pk in ("abc", "-1", "0", "2147483648", "99999999999999999999"):
+        for response in (bot.get(f"/api/v1/complaints/{pk}"), bot.get(f"/api/v1/complaints/{pk}/events"),
+                         bot.post(f"/api/v1/complaints/{pk}/actions/escalate", {"reason": "涉及安全"})):
+            assert response.status_code == 404, (pk, response.get_data(as_text=True))
+            assert response.is_json and isinstance(response.json["message"], str)
+
+
+def test_an_unknown_action_answers_404_json(api, new_case):
+    case = new_case()
+    response = api("cs").post(f"/api/v1/complaints/{case.id}/actions/fly", {"reason": "x"})
+    assert response.status_code == 404 and response.json["message"] == "没有这个操作。"
+
+
+def test_bodies_that_are_not_json_objects_are_refused_with_400_and_write_nothing(api, new_case):
+    case = new_case()
+    bot = api("cs")
+    before = stored()
+    for body, kind in (("[1, 2]", "application/json"), ('"text"', "application/json"), ("3", "application/json"),
+                       ("null", "application/json"), ("{not json", "application/json"), ("a=1", "text/plain")):
+        for url in ("/api/v1/complaints/", f"/api/v1/complaints/{case.id}/actions/acknowledge"):
+            response = bot.client.post(url, data=body, headers={**bot.headers, "Content-Type": kind})
+            assert response.status_code == 400, (url, body)
+            assert response.json["message"] in ("请求体必须是一个 JSON 对象。",
+                                                 "请求体须为 JSON（Content-Type: application/json）。")
+    assert stored() == before
+
+
+def test_unknown_enum_values_and_unreadable_numbers_in_list_filters_answer_400(api, new_case):
+    new_case()
+    bot = api("cs")
+    for column in ("status", "urgency", "grade", "channel", "validity", "tier"):
+        response = bot.get(f"/api/v1/complaints/?q=(filters:!((col:{column},opr:eq,value:NOPE)))")
+        assert response.status_code == 400, column
+        assert response.json["message"] == f"无法识别 {column} 筛选条件的值。"
+    for q in ("(filters:!((col:tier,opr:gt,value:99999999999999999999)))",
+              "(filters:!((col:office,opr:rel_o_m,value:99999999999999999999)))",
+              "(filters:!((col:received_at,opr:gt,value:'0001-01-01T00:00:00+08:00')))",
+              "(filters:!((col:case_number,opr:ct,value:(a:1))))",
+              "(filters:!((col:status,opr:gt,value:RECEIVED)))",  # no such operator on the column
+              "(filters:!((col:status,opr:eq)))",  # no value
+              "(filters:!((col:status,opr:eq,value:'')))",
+              "(filters:!((col:description,opr:ct,value:x)))"):  # not a column the API filters on
+        assert bot.get(f"/api/v1/complaints/?q={q}").status_code == 400, q
+    found = bot.get("/api/v1/complaints/?q=(filters:!((col:status,opr:eq,value:RECEIVED),(col:tier,opr:eq,value:1)))")
+    assert found.status_code == 200 and found.json["count"] == 1
+
+
+def test_the_same_filter_check_refuses_a_bad_value_on_the_list_screen(cs_client, new_case):
+    new_case()
+    for query in ("_flt_0_status=NOPE", "_flt_0_received_at=0001-01-01", "_flt_9_status=RECEIVED"):
+        response = cs_client.get(f"/complaints/list/?{query}")
+        assert response.status_code == 400, query
+        assert 'id="error-page"' in response.get_data(as_text=True)
+    assert cs_client.get("/complaints/list/?_flt_0_status=RECEIVED").status_code == 200
+    assert cs_client.get("/complaints/list/?_flt_0_received_at=").status_code == 200  # an empty box
+
+
+def test_a_json_q_argument_is_read_once_as_sent(api, new_case):
+    from urllib.parse import quote
+
+    case = new_case()
+    bot = api("cs")
+    q = '{"filters": [{"col": "case_number", "opr": "sw", "value": "%s"}], "page_size": 5}' % case.case_number
+    assert bot.get(f"/api/v1/complaints/?q={quote(q)}").json["count"] == 1
+    # FAB's own reading decoded JSON twice: "+" became a space and "&" cut the argument short.
+    q = '{"filters": [{"col": "case_number", "opr": "ct", "value": "a&b+c"}]}'
+    response = bot.get(f"/api/v1/complaints/?q={quote(q)}")
+    assert response.status_code == 200 and response.json["count"] == 0
+    assert bot.get("/api/v1/complaints/?q=" + quote("{not json")).status_code == 400
+
+
+def test_paging_is_clamped_and_never_serves_more_than_the_page_size_limit(api, new_case, web_app):
+    limit = web_app.config["FAB_API_MAX_PAGE_SIZE"]
+    for _ in range(limit + 1):
+        new_case()
+    bot = api("cs")
+    served = {}
+    for q in ("(page:-1)", "(page_size:-5)", "(page_size:100000000)", "(page:99999999999999999999)",
+              "(page:-1,page_size:100000000)", "(page_size:0)"):
+        response = bot.get(f"/api/v1/complaints/?q={q}")
+        assert response.status_code == 200, q
+        assert response.json["count"] == limit + 1
+        served[q] = len(response.json["result"])
+    assert served["(page_size:100000000)"] == served["(page:-1,page_size:100000000)"] == limit
+    assert served["(page:-1)"] == served["(page_size:-5)"] == served["(page_size:0)"] == 20  # the default page
+    assert served["(page:99999999999999999999)"] == 0  # past the last page
+    for q in ("(page:abc)", "(page_size:'7')", "(page:!t)"):
+        assert bot.get(f"/api/v1/complaints/?q={q}").status_code == 400, q
+
+
+def test_times_outside_2000_to_2099_get_a_field_message_and_write_nothing(api, world, new_case):
+    bot = api("cs")
+    case = new_case()
+    supervisor = api("sup")
+    supervisor.post(f"/api/v1/complaints/{case.id}/actions/acknowledge", {})
+    supervisor.post(f"/api/v1/complaints/{case.id}/actions/start_investigation", {})
+    before = stored()
+    for moment in ("0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-10:00", "1999-12-31T23:59:59+08:00"):
+        response = bot.post("/api/v1/complaints/", intake(world, received_at=moment))
+        assert response.status_code == 422 and "2000" in response.json["fields"]["received_at"]
+        response = supervisor.post(f"/api/v1/complaints/{case.id}/actions/propose_plan", {
+            "measures": "更换电梯控制板", "deadline": moment, "owner_id": world.user_id("sup")})
+        assert response.status_code == 422 and "2000" in response.json["fields"]["deadline"]
+    assert stored() == before
+
+
+def test_ids_that_overflow_in_a_body_get_a_field_message(api, world, new_case):
+    bot = api("cs")
+    case = new_case()
+    before = stored()
+    for name in ("office_id", "category_id", "respondent_id"):
+        response = bot.post("/api/v1/complaints/", intake(world, **{name: 2**64}))
+        assert response.status_code == 422 and name in response.json["fields"]
+    response = bot.post(f"/api/v1/complaints/{case.id}/actions/acknowledge", {"version": 2**64})
+    assert response.status_code == 422 and "version" in response.json["fields"]
+    response = api("sup").post(f"/api/v1/complaints/{case.id}/actions/assign", {"assignee_id": 2**64})
+    assert response.status_code == 422 and "assignee_id" in response.json["fields"]
+    assert stored() == before

@@ -5,7 +5,14 @@ from datetime import datetime, timezone
 import pytest
 
 from app.complaints.enums import Urgency
-from app.core.params import has_control_characters, parse_datetime, parse_enum, parse_id
+from app.core.params import (
+    MOMENT_PATTERN,
+    has_control_characters,
+    parse_datetime,
+    parse_enum,
+    parse_id,
+    parse_integer,
+)
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -15,6 +22,24 @@ from app.core.params import has_control_characters, parse_datetime, parse_enum, 
 ])
 def test_ids_outside_the_integer_column_name_no_row(raw, expected):
     assert parse_id(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (0, 0), (-7, -7), ("-7", -7), ("+7", 7), (" 3 ", 3), (2**31 - 1, 2**31 - 1), (-(2**31), -(2**31)),
+    (2**31, None), (-(2**31) - 1, None), ("99999999999999999999", None), ("1.5", None), (1.5, None),
+    (True, None), ("", None), ("-", None), (None, None), ("٣", None),
+])
+def test_whole_numbers_outside_the_integer_column_are_unreadable(raw, expected):
+    assert parse_integer(raw) == expected
+
+
+def test_every_time_the_documented_pattern_allows_is_read():
+    import re
+
+    for text in ("2000-01-01", "2099-12-28T23:59:59Z", "2026-11-20T14:30:00+08:00", "2050-02-28T00:00:00-13:59"):
+        assert re.match(MOMENT_PATTERN, text) and parse_datetime(text) is not None
+    for text in ("1999-12-31", "2100-01-01", "2026-13-01", "2026-11-20 14:30"):
+        assert not re.match(MOMENT_PATTERN, text)
 
 
 def test_enum_values_are_read_by_member_name_only():

@@ -1,0 +1,138 @@
+"""The data interface every domain's screens and APIs use: FAB's SQLAInterface, with list
+filter values read by core.params before any query, and ids out of range finding no row.
+
+FAB passes a filter's value on as it came (a screen's `_flt_0_status=NOPE`, an API's
+`(col:status,opr:eq,value:NOPE)`) and the database fails on it: an unknown enum name, a number
+or date beyond what the column holds, a list where text belongs. Here each value of FAB's own
+filters is read by the column's type once, when the filter is added; a value that cannot be read
+refuses the request with 400 (UnreadableInput), on the screens and in the API alike."""
+from flask_appbuilder.models.filters import Filters
+from flask_appbuilder.models.sqla import filters as fab_filters
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_babel import gettext as _
+
+from .errors import UnreadableInput
+from .params import (
+    MAX_ID,
+    MAX_INTEGER,
+    MIN_INTEGER,
+    MOMENT_PATTERN,
+    parse_datetime,
+    parse_enum,
+    parse_id,
+    parse_integer,
+)
+
+# FAB's own filter classes, whose values are read here (custom filters read their own).
+_FAB_FILTERS = tuple({cls for _test, classes in fab_filters.SQLAFilterConverter.conversion_table
+                      for cls in classes})
+_LIST_OPERATORS = {"in", "not_in"}
+_SKIP = object()
+
+
+class CheckedFilters(Filters):
+    """FAB's filter set, reading each value a screen or an API client sends for one of FAB's own
+    filters by its column's type. (Filters set in code, a view's base filters, are left as given.)"""
+
+    def add_filter_index(self, column_name, filter_instance_index, value):
+        # A screen names the filter by its position among the column's filters, and sends each
+        # filter's box as a list of text: an empty box is no filter.
+        if column_name not in self._all_filters:
+            return
+        filters = self._all_filters[column_name]
+        if not 0 <= filter_instance_index < len(filters):
+            raise UnreadableInput(_("There is no such filter on %(column)s.", column=column_name))
+        self._add_read(filters[filter_instance_index], value, blank_is_no_filter=True)
+
+    def rest_add_filters(self, data):
+        # FAB skips a filter whose operator the column lacks, and every filter after one that
+        # misses a key; it also looks operators up in a table shared by every view. Each filter
+        # here is the column's own, and one that cannot be read refuses the request.
+        for item in data:
+            if not isinstance(item, dict) or not {"col", "opr", "value"} <= item.keys():
+                raise UnreadableInput(_("Each filter needs col, opr and value."))
+            column, operator = item["col"], item["opr"]
+            flt = next((f for f in self._search_filters.get(column, []) if f.arg_name == operator), None)
+            if column not in self.search_columns or flt is None:
+                raise UnreadableInput(_("There is no such filter on %(column)s.", column=column))
+            self._add_read(flt, item["value"])
+
+    def _add_read(self, flt, value, blank_is_no_filter=False):
+        if isinstance(flt, _FAB_FILTERS):
+            value = read_filter_value(flt, value, blank_is_no_filter)
+            if value is _SKIP:
+                return
+        self._add_filter(flt, value)
+
+
+def read_filter_value(flt, value, blank_is_no_filter=False):
+    """The typed value (or list of values) of one of FAB's filters, or UnreadableInput; _SKIP
+    for a screen's empty box."""
+    if isinstance(value, list):
+        if blank_is_no_filter:
+            value = [item for item in value if not (isinstance(item, str) and not item.strip())]
+            if not value:
+                return _SKIP
+        # FAB applies each item of a list in turn (or all at once for in / not in).
+        return [_read_one(flt, item) for item in value]
+    item = _read_one(flt, value)
+    return [item] if flt.arg_name in _LIST_OPERATORS else item
+
+
+def _read_one(flt, value):
+    datamodel, column = flt.datamodel, flt.column_name
+    if datamodel.is_relation(column):
+        typed = parse_id(value)
+    elif datamodel.is_enum(column):
+        typed = parse_enum(datamodel.list_columns[column].type.enum_class, value)
+    elif datamodel.is_integer(column):
+        typed = parse_integer(value)
+    elif datamodel.is_datetime(column):
+        typed = parse_datetime(value)
+    elif datamodel.is_date(column):
+        moment = parse_datetime(value)
+        typed = moment.date() if moment else None
+    elif datamodel.is_boolean(column):
+        typed = value  # FAB reads "y" as true and anything else as no value
+    elif isinstance(value, str):
+        typed = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        typed = str(value)
+    else:
+        typed = None
+    if typed is None:
+        raise UnreadableInput(_("The value of the filter on %(column)s cannot be read.", column=column))
+    return typed
+
+
+def filter_value_schema(flt) -> dict:
+    """The OpenAPI schema of the values `read_filter_value` reads for `flt` (any value for a
+    custom filter, which reads its own)."""
+    if not isinstance(flt, _FAB_FILTERS):
+        return {}
+    datamodel, column = flt.datamodel, flt.column_name
+    if datamodel.is_relation(column):
+        one = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    elif datamodel.is_enum(column):
+        one = {"type": "string", "enum": list(datamodel.list_columns[column].type.enum_class.__members__)}
+    elif datamodel.is_integer(column):
+        one = {"type": "integer", "minimum": MIN_INTEGER, "maximum": MAX_INTEGER}
+    elif datamodel.is_datetime(column) or datamodel.is_date(column):
+        one = {"type": "string", "pattern": MOMENT_PATTERN}
+    else:
+        one = {"type": "string"}
+    return {"type": "array", "items": one} if flt.arg_name in _LIST_OPERATORS else one
+
+
+class ModelInterface(SQLAInterface):
+    """SQLAInterface with checked list filters and ids read by core.params."""
+
+    def get_filters(self, search_columns=None, search_filters=None):
+        return CheckedFilters(self.filter_converter_class, self, search_columns=search_columns or [],
+                              search_filters=search_filters)
+
+    def get(self, id, filters=None, select_columns=None, outer_default_load=False):
+        # An id the integer column cannot hold names no row (and would overflow the query).
+        if self.is_integer(self.get_pk_name()) and parse_id(id) is None:
+            return None
+        return super().get(id, filters, select_columns, outer_default_load)
