@@ -8,10 +8,10 @@ measured against a baseline of the same run:
 - the dashboard: every figure for 12 months, all offices and one office, against the raw
   GROUP BY queries that compute the same numbers.
 
-    .venv/bin/python benchmarks/reports.py [--complaints N] [--skip-xlsx-1m]
+    .venv/bin/python benchmarks/reports.py [--complaints N] [--skip-xlsx-1m] [--keep] [--reuse] [--skip-dashboard]
 
-Uses BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/bench_h6) in a schema
-of its own, dropped at the end. Prints figures and ratios; asserts nothing."""
+Uses BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/bench_h6) in the schema BENCH_SCHEMA
+(default reports_bench), dropped at the end unless --keep. Prints figures and ratios; asserts nothing."""
 import argparse
 import os
 import sys
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_h6")
-SCHEMA = "reports_bench"
+SCHEMA = os.environ.get("BENCH_SCHEMA", "reports_bench")
 OFFICES = 10
 PASSWORD = "bench-pass-2026"
 
@@ -58,12 +58,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--complaints", type=int, default=1_000_000)
     parser.add_argument("--skip-xlsx-1m", action="store_true", help="export Excel for one office only")
+    parser.add_argument("--keep", action="store_true", help="keep the filled schema (BENCH_SCHEMA) afterwards")
+    parser.add_argument("--reuse", action="store_true", help="reuse a schema kept by --keep, skip the fill")
+    parser.add_argument("--skip-dashboard", action="store_true")
     args = parser.parse_args()
 
     admin = sa.create_engine(URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
+    if not args.reuse:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
     os.environ["DATABASE_URL"] = f"{URL}?options=-csearch_path%3D{SCHEMA}"
 
     import flask_migrate
@@ -77,22 +81,27 @@ def main():
                       "AUTH_RATE_LIMIT": "1000 per minute"})
     try:
         with app.app_context():
-            flask_migrate.upgrade()
-            initialise()
             now = clock.now()
-            started = time.perf_counter()
-            office_ids = fill(db, args.complaints, now)
-            print(f"fill: {args.complaints:,} complaints in {OFFICES} offices, "
-                  f"{db.session.scalar(sa.text('SELECT count(*) FROM complaint_deadline')):,} deadlines, "
-                  f"{time.perf_counter() - started:.1f} s")
-            dashboard(db, office_ids, now)
+            if args.reuse:
+                office_ids = list(db.session.scalars(sa.text("SELECT id FROM office WHERE code LIKE 'B%' ORDER BY code")))
+            else:
+                flask_migrate.upgrade()
+                initialise()
+                started = time.perf_counter()
+                office_ids = fill(db, args.complaints, now)
+                print(f"fill: {args.complaints:,} complaints in {OFFICES} offices, "
+                      f"{db.session.scalar(sa.text('SELECT count(*) FROM complaint_deadline')):,} deadlines, "
+                      f"{time.perf_counter() - started:.1f} s")
+            if not args.skip_dashboard:
+                dashboard(db, office_ids, now)
             db.session.remove()
         exports(app, office_ids, args)
         with app.app_context():
             db.engine.dispose()
     finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        if not args.keep:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
 
 
 def fill(db, n, now) -> list[int]:

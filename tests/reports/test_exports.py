@@ -146,3 +146,83 @@ def test_accountability_and_report_exports(gm_client, cases):
     assert header[:3] == ["栏目", "项目", "目标"] and header[-1] == "全部管理处"
     received = next(r for r in rows if r[1] == "受理投诉数")
     assert received[3:] == ["2", "1", "3"]
+
+
+# ---- the fast paths give the same text as the plain Python ones -------------------------
+
+BERLIN = ZoneInfo("Europe/Berlin")
+INSTANTS = [datetime(2026, 3, 29, h, m) for h in (0, 1, 2, 3) for m in (0, 59)] + \
+    [datetime(2026, 10, 25, h, 30) for h in (0, 1, 2)] + [datetime(1999, 12, 31, 16, 0), datetime(2026, 11, 18, 1, 5)]
+
+
+def _sql_texts(expr_for):
+    values = sa.union_all(*(sa.select(sa.literal(m, sa.DateTime).label("t"), sa.literal(i).label("i"))
+                            for i, m in enumerate(INSTANTS))).subquery()
+    return list(db.session.execute(sa.select(expr_for(values.c.t)).order_by(values.c.i)).scalars())
+
+
+def test_local_times_in_sql_match_python_for_a_fixed_offset_zone():
+    dialect = db.engine.dialect.name
+    start, end = (m.replace(tzinfo=BEIJING) for m in (INSTANTS[-2], INSTANTS[-1]))
+    offset = export.fixed_offset(BEIJING, start, end)
+    assert offset.total_seconds() == 8 * 3600
+    texts = _sql_texts(lambda c: export.local_time_sql(c, dialect, BEIJING, offset))
+    assert texts == [export.local_time_text(m, BEIJING) for m in INSTANTS]
+    assert texts[-1] == "2026-11-18 09:05"
+
+
+def test_a_zone_with_daylight_saving_has_no_fixed_offset_and_keeps_correct_times():
+    start, end = datetime(2026, 1, 1, tzinfo=BERLIN), datetime(2026, 12, 31, tzinfo=BERLIN)
+    assert export.fixed_offset(BERLIN, start, end) is None
+    assert export.fixed_offset(BERLIN, start, datetime(2026, 3, 1, tzinfo=BERLIN)) is not None
+    assert [export.local_time_text(m, BERLIN) for m in INSTANTS[1:3]] == ["2026-03-29 01:59", "2026-03-29 03:00"]
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":   # PostgreSQL converts any zone itself
+        texts = _sql_texts(lambda c: export.local_time_sql(c, dialect, BERLIN, None))
+        assert texts == [export.local_time_text(m, BERLIN) for m in INSTANTS]
+    else:                         # SQLite can only add a fixed offset: Python does it
+        assert export.local_time_sql(sa.column("t"), dialect, BERLIN, None) is None
+
+
+def test_the_export_in_a_daylight_saving_zone_shows_the_screens_local_times(web_app, supervisor_client, cases,
+                                                                           new_case):
+    # A summer case too: the offset changes within the rows' times (SQLite then converts in Python).
+    summer = new_case(received_at=datetime(2026, 7, 1, 12, 0, tzinfo=BEIJING))
+    web_app.config["TIME_ZONE"] = "Europe/Berlin"
+    try:
+        header, *rows = rows_of(supervisor_client.get("/reports/export/complaints.csv"))
+    finally:
+        web_app.config["TIME_ZONE"] = "Asia/Shanghai"
+    received = {r[0]: r[1] for r in rows}
+    assert received[cases[0].case_number] == "2026-11-18 02:05"   # 09:05 in Beijing is 01:05 UTC
+    assert received[cases[1].case_number] == "2026-11-19 07:30"
+    assert received[summer.case_number] == "2026-07-01 06:00"                # CEST, UTC+2
+
+
+@pytest.mark.parametrize("phone", ["", "1", "12", "123", "12345", "1234567", "13812345678", "+8613812345678",
+                                   "010-12345678"])
+def test_masking_and_neutralising_in_sql_match_python(phone):
+    sql = export.neutralised_sql(export.masked_phone_sql(sa.literal(phone)))
+    assert db.session.scalar(sa.select(sql)) == export.neutralise(export.mask_phone(phone)) or ""
+    for text in ("=1+1", "-x", "\tx", "普通", "", "1-1"):
+        assert db.session.scalar(sa.select(export.neutralised_sql(sa.literal(text)))) == export.neutralise(text)
+
+
+def test_rows_fetched_in_small_batches_are_all_there(gm_client, cases):
+    from app.complaints.models import Complaint
+    query = db.session.query(Complaint).order_by(Complaint.id)
+    batches = list(export.complaint_rows(db.session, query, False, batch_rows=1))
+    assert [len(b) for b in batches] == [1, 1, 1]
+    assert [b[0][0] for b in batches] == [c.case_number for c in cases]
+    assert {b[0][15] for b in batches} == {"138****5678", "139****1111", "137****2222"}
+
+
+def test_xlsx_keeps_chinese_text_numbers_and_neutralises_like_csv(tmp_path):
+    rows = [["楼道灯不亮,请尽快维修", 3, "=1+1"], ["<&>", None, "\rx"], ["a\x01b", 2.5, "@x"]]
+    data = b"".join(export.xlsx_chunks(["内容", "数", "公式"], rows, "投诉/明细"))
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(data)
+    book = load_workbook(path)
+    assert book.sheetnames == ["投诉明细"]
+    assert [list(r) for r in book.active.iter_rows(values_only=True)] == [
+        ["内容", "数", "公式"], ["楼道灯不亮,请尽快维修", 3, "'=1+1"], ["<&>", None, "'\rx"], ["ab", 2.5, "'@x"]]
