@@ -1,9 +1,8 @@
 """Row-level filters for complaint lists, detail pages and the API."""
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
+from app.core.filters import FilterConverter, Interface
 from app.core.permissions import COMPLAINT_BASE_PERMISSIONS, METHOD_PERMISSIONS, RESOURCE_COMPLAINT
 from app.core.security import current_actor
 
@@ -49,7 +48,7 @@ class FilterNotOverdue(BaseFilter):
         return query.filter(Complaint.overdue_since.is_(None))
 
 
-class ComplaintFilterConverter(SQLAFilterConverter):
+class ComplaintFilterConverter(FilterConverter):
     """FAB's filters, plus "is overdue / is not overdue" on the overdue column (FAB's screens
     take no custom filters otherwise)."""
 
@@ -59,7 +58,7 @@ class ComplaintFilterConverter(SQLAFilterConverter):
         return super().convert(col_name)
 
 
-class ComplaintInterface(SQLAInterface):
+class ComplaintInterface(Interface):
     filter_converter_class = ComplaintFilterConverter
 
 

@@ -1,8 +1,8 @@
 """The offices screen (administrators)."""
 from flask_appbuilder import ModelView
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
+from .filters import Interface
 from .models import Office
 from .permissions import RESOURCE_OFFICE
 
@@ -11,7 +11,7 @@ class OfficeView(ModelView):
     """Management offices and their staff (administrators)."""
 
     route_base = "/offices"
-    datamodel = SQLAInterface(Office)
+    datamodel = Interface(Office)
     class_permission_name = RESOURCE_OFFICE
     list_title = _l("Offices")
     show_title = add_title = edit_title = _l("Office")
