@@ -49,8 +49,8 @@ class FilterNotOverdue(BaseFilter):
 
 
 class ComplaintFilterConverter(FilterConverter):
-    """FAB's filters, plus "is overdue / is not overdue" on the overdue column (FAB's screens
-    take no custom filters otherwise)."""
+    """The core's filters (each value read with the one parser), plus "is overdue / is not
+    overdue" on the overdue column (FAB's screens take no custom filters otherwise)."""
 
     def convert(self, col_name):
         if col_name == "overdue_since":

@@ -1,5 +1,6 @@
 """The errors every domain raises for a refused request. Each carries a message in the user's
 language and the HTTP status it maps to; the screens and the API each answer them in one place."""
+from werkzeug.exceptions import BadRequest
 
 
 class WorkflowError(Exception):
@@ -43,11 +44,15 @@ class InvalidInput(WorkflowError):
     http_status = 422
 
 
-class InvalidFilter(InvalidInput):
+class InvalidFilter(InvalidInput, BadRequest):
     """A list filter whose value cannot be read (a name no enum has, a number past the column's
-    range, a date off the calendar) or that the list does not have."""
+    range, a date off the calendar) or that the list does not have. Also a BadRequest, so that
+    FAB's API methods, which turn any other exception into a 500 (`@safe`), answer it with 400."""
 
     http_status = 400
+
+    def __str__(self):
+        return self.message
 
 
 # ---------------------------------------------------------------------------------------
@@ -90,7 +95,8 @@ def error_response(status: int, message: str | None = None, fields: dict | None 
         # Refused before FAB's own before_request ran (CSRF, input guard): its navbar reads g.user.
         g.user = current_user
     # A page refused for what its address asks (a filter, a query value) can be opened without it.
-    plain_url = request.script_root + request.path if request.method == "GET" and request.args and status in (400, 422) else None
+    refused_by_query = request.method == "GET" and request.args and status in (400, 422)
+    plain_url = request.script_root + request.path if refused_by_query else None
     page = render_template("errors/error.html", appbuilder=appbuilder, base_template=appbuilder.base_template,
                            status=status, title=title, message=message if message != title else None,
                            fields=fields or {}, plain_url=plain_url)

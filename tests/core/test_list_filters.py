@@ -84,3 +84,10 @@ def test_values_that_can_be_read_still_filter(gm_client, admin_client, new_case,
     assert "国庆节" in admin_client.get("/calendar-days/list/?_flt_0_day=2026-10-01").get_data(as_text=True)
     assert "国庆节" in admin_client.get("/calendar-days/list/?_flt_0_is_working=n&_flt_0_day=2026-10-01").get_data(
         as_text=True)
+
+
+def test_the_same_refusal_answers_the_api_as_json(api, new_case):
+    new_case()
+    response = api("cs").get("/api/v1/complaints/?q=(filters:!((col:status,opr:eq,value:NOPE)))")
+    assert response.status_code == 400 and response.is_json
+    assert response.json["message"] == "无法按“NOPE”筛选列表:该字段没有这个值。"

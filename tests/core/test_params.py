@@ -1,11 +1,19 @@
 """The one parser of ids, enum names, dates and free text: any input gives a value or None,
 never an exception."""
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 
 from app.complaints.enums import Urgency
-from app.core.params import has_control_characters, parse_datetime, parse_enum, parse_id
+from app.core.params import (
+    has_control_characters,
+    parse_bool,
+    parse_date,
+    parse_datetime,
+    parse_enum,
+    parse_id,
+    parse_int,
+)
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -15,6 +23,29 @@ from app.core.params import has_control_characters, parse_datetime, parse_enum, 
 ])
 def test_ids_outside_the_integer_column_name_no_row(raw, expected):
     assert parse_id(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (0, 0), ("-3", -3), ("+3", 3), (" 7 ", 7), (2**31 - 1, 2**31 - 1), (-(2**31), -(2**31)),
+    (2**31, None), ("99999999999999999999", None), ("-99999999999", None), ("1.5", None), ("abc", None),
+    ("", None), ("-", None), ("٣", None), ("1_000", None), (True, None), (1.0, None), (None, None), (["1"], None),
+])
+def test_whole_numbers_outside_an_integer_column_are_refused(raw, expected):
+    assert parse_int(raw) == expected
+
+
+def test_dates_are_any_real_calendar_date_and_nothing_else():
+    assert parse_date("2026-10-01") == date(2026, 10, 1)
+    assert parse_date("0001-01-01") == date(1, 1, 1)  # a date crosses no time zone: harmless
+    assert parse_date(date(2026, 1, 1)) == date(2026, 1, 1)
+    for bad in ("2026-13-01", "abc", "", "99999999999999999999", 20261001, None, datetime(2026, 1, 1)):
+        assert parse_date(bad) is None
+
+
+def test_yes_and_no_are_read_in_the_spellings_forms_send():
+    assert [parse_bool(v) for v in ("y", "yes", "on", "1", True, 1)] == [True] * 6
+    assert [parse_bool(v) for v in ("n", "no", "off", "0", False, 0)] == [False] * 6
+    assert [parse_bool(v) for v in ("maybe", "", 2, 1.5, ["y"])] == [None] * 5
 
 
 def test_enum_values_are_read_by_member_name_only():
