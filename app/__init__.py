@@ -30,6 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_error_handlers(app)
     init_input_guard(app)
     init_page_limits(app)
+    init_action_routes(app)
     from .notifications.views import init_navbar
 
     init_template_helpers(app)
@@ -165,28 +166,78 @@ def init_template_helpers(app: Flask) -> None:
                                  deadline_kind_label=deadline_kind_label)
 
 
-_PAGE_ARG = re.compile(r"^(psize|page)_\w+$")
+# Flask-AppBuilder reads list arguments by searching their names (urltools: re.findall(
+# "psize_(.*)", name) and the like), so "xpsize_<View>" is a page size too: match the same way.
+_PAGE_SIZE_ARG, _PAGE_ARG, _ORDER_ARG = re.compile("psize_(.*)"), re.compile("page_(.*)"), re.compile("_oc_(.*)")
 
 
 def init_page_limits(app: Flask) -> None:
-    """Clamp list paging arguments: FAB accepts any psize_*/page_* and fails on non-numbers."""
+    """Clamp list paging arguments and drop unknown sort columns, for every argument name FAB
+    honours: FAB fails on non-numbers, serves any page size, and sorts by any text it is given."""
     limit = app.config["LIST_MAX_PAGE_SIZE"]
+
+    def sortable(view_name: str, column: str) -> bool:
+        views = (v for v in app.appbuilder.baseviews if type(v).__name__ == view_name)
+        return any(column in (getattr(v, "order_columns", None) or ()) for v in views)
 
     @app.before_request
     def _clamp_paging():
         bad = False
         args = []
         for key, value in request.args.items(multi=True):
-            if _PAGE_ARG.match(key):
+            is_size, is_page = bool(_PAGE_SIZE_ARG.search(key)), bool(_PAGE_ARG.search(key))
+            order = _ORDER_ARG.search(key)
+            if is_size or is_page:
                 try:
                     number = int(value)
                 except ValueError:
                     bad = True  # dropped: the list falls back to its default
                     continue
-                low, high = (1, limit) if key.startswith("psize_") else (0, 10**6)
+                low, high = (1, limit) if is_size else (0, 10**6)
                 clamped = min(max(number, low), high)
                 if str(clamped) != value:
                     bad, value = True, str(clamped)
+            elif order and not sortable(order.group(1), value):
+                bad = True  # dropped: the list keeps its default order
+                continue
             args.append((key, value))
         if bad:
-            return redirect(f"{request.path}?{urlencode(args)}")
+            return redirect(f"{request.script_root}{request.path}?{urlencode(args)}")
+
+
+def init_action_routes(app: Flask) -> None:
+    """FAB's action endpoints (/<view>/action/<name>/<pk>, /<view>/action_post) of every screen:
+    answer an unknown action or row with 404 and a missing permission like @has_access (403 for
+    a signed-in user), and look rows up through the view's base filters (the office scope, one's
+    own notifications), which FAB itself skips."""
+    from flask import abort, flash, url_for
+    from flask_appbuilder.baseviews import BaseCRUDView
+    from flask_appbuilder.const import FLAMSG_ERR_SEC_ACCESS_DENIED
+    from flask_login import current_user
+
+    @app.before_request
+    def _guard_actions():
+        view_name, _, endpoint = (request.endpoint or "").rpartition(".")
+        if endpoint not in ("action", "action_post"):
+            return None
+        view = next((v for v in app.appbuilder.baseviews if type(v).__name__ == view_name), None)
+        if not isinstance(view, BaseCRUDView):
+            return None
+        if endpoint == "action":
+            if request.method != "POST":
+                abort(405, valid_methods=["POST"])
+            name, pks = request.view_args["name"], [request.view_args["pk"]]
+        else:
+            name, pks = request.form.get("action", ""), request.form.getlist("rowid")
+        item = view.actions.get(name)
+        if item is None or not (item.single if endpoint == "action" else item.multiple):
+            abort(404)
+        if not app.appbuilder.sm.has_access(view.get_action_permission_name(name), view.class_permission_name):
+            if current_user.is_authenticated and current_user.is_active:
+                abort(403)
+            flash(str(FLAMSG_ERR_SEC_ACCESS_DENIED), "danger")
+            return redirect(url_for(f"{type(app.appbuilder.sm.auth_view).__name__}.login", next=request.url))
+        for pk in pks:
+            if view.datamodel.get(view._deserialize_pk_if_composite(pk), view._base_filters) is None:
+                abort(404)
+        return None

@@ -13,7 +13,12 @@ from .complaints.models import Category, Complaint
 from .core import clock
 from .core.extensions import db
 from .core.models import Office
-from .core.permissions import ROLE_ADMIN, ROLE_CUSTOMER_SERVICE, ROLE_GENERAL_MANAGER, ROLE_SUPERVISOR
+from .core.permissions import (
+    ROLE_ADMIN,
+    ROLE_CUSTOMER_SERVICE,
+    ROLE_GENERAL_MANAGER,
+    ROLE_SUPERVISOR,
+)
 from .core.security import complaint_permissions
 
 OFFICES = [("BJ01", "北京朝阳花园管理处", 1200), ("SH01", "上海浦东锦绣苑管理处", 860)]

@@ -1,7 +1,12 @@
 """The navigation menu: every domain's screens, in the order staff see them."""
 from flask_babel import lazy_gettext as _l
 
-from app.complaints.views import CategoryView, ComplaintView, DeadlinePolicyView, MyQueueView
+from app.complaints.views import (
+    CategoryView,
+    ComplaintView,
+    DeadlinePolicyView,
+    MyQueueView,
+)
 from app.core.views import OfficeView
 from app.deadlines.views import CalendarDayView, CalendarYearView
 from app.notifications.views import NotificationView

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.core import clock
+from app.core.params import parse_id
 
 from . import workflow
 from .enums import EventKind
@@ -77,7 +78,8 @@ def attach(session: Session, actor: workflow.Actor, complaint_id, upload) -> Att
 def open_for(session: Session, actor: workflow.Actor, complaint_id, attachment_id) -> StoredFile:
     """The stored file of an attachment of a case the actor may see, or NotFound."""
     complaint = workflow.load(session, actor, complaint_id)
-    attachment = session.scalars(sa.select(Attachment).where(
+    attachment_id = parse_id(attachment_id)
+    attachment = None if attachment_id is None else session.scalars(sa.select(Attachment).where(
         Attachment.id == attachment_id, Attachment.complaint_id == complaint.id)).one_or_none()
     if attachment is None:
         raise workflow.NotFound(_("File not found."))

@@ -22,11 +22,17 @@ from app.deadlines.enums import DeadlineKind, DeadlineUnit
 from app.deadlines.rules import due_after, local_midnight_after, remind_at, setting
 from app.deadlines.sweep import SweepReport, sweep_step
 from app.deadlines.workdays import WorkCalendar
-from app.notifications.enums import NotificationKind
 from app.notifications import rules as notifications
+from app.notifications.enums import NotificationKind
 
 from .enums import EventKind, Grade, Status, Urgency, Validity
-from .models import Category, Complaint, ComplaintDeadline, ComplaintEvent, DeadlinePolicy
+from .models import (
+    Category,
+    Complaint,
+    ComplaintDeadline,
+    ComplaintEvent,
+    DeadlinePolicy,
+)
 
 K, U = DeadlineKind, DeadlineUnit
 

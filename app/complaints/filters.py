@@ -1,11 +1,15 @@
 """Row-level filters for complaint lists, detail pages and the API."""
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.filters import SQLAFilterConverter
 from flask_babel import lazy_gettext as _l
 
-from app.core.params import parse_datetime
 from app.core.datamodel import ModelInterface
-from app.core.permissions import COMPLAINT_BASE_PERMISSIONS, METHOD_PERMISSIONS, RESOURCE_COMPLAINT
+from app.core.filters import FilterConverter
+from app.core.params import parse_datetime
+from app.core.permissions import (
+    COMPLAINT_BASE_PERMISSIONS,
+    METHOD_PERMISSIONS,
+    RESOURCE_COMPLAINT,
+)
 from app.core.security import current_actor
 
 from .models import Complaint
@@ -64,8 +68,8 @@ class FilterOnOrAfter(BaseFilter):
         return query.filter(getattr(self.model, self.column_name) >= moment)
 
 
-class ComplaintFilterConverter(SQLAFilterConverter):
-    """FAB's filters, plus "is overdue / is not overdue" on the overdue column (FAB's screens
+class ComplaintFilterConverter(FilterConverter):
+    """The core's filters (each value read with the one parser), plus "is overdue / is not overdue" on the overdue column (FAB's screens
     take no custom filters otherwise), and "on or after" on the time received (index 4, after
     FAB's four)."""
 

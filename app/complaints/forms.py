@@ -1,15 +1,19 @@
 """Forms of the complaint screens: intake (fit for a phone call) and edit."""
 import sqlalchemy as sa
-from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget, DateTimePickerWidget
+from flask_appbuilder.fieldwidgets import (
+    BS3TextAreaFieldWidget,
+    BS3TextFieldWidget,
+    DateTimePickerWidget,
+)
 from flask_appbuilder.forms import DynamicForm
+from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeField, HiddenField, StringField, TextAreaField
-from flask_appbuilder.security.sqla.models import User
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.core import clock
-from app.core.forms import enum_select, row_select
 from app.core.formatting import person_name
+from app.core.forms import enum_select, row_select
 from app.core.models import Office, office_staff
 
 from .enums import Channel, Grade, Urgency

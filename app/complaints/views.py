@@ -3,7 +3,6 @@ timeline and actions; categories and deadline policies for administrators."""
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import IndexView, ModelView, expose, has_access
 from flask_appbuilder.actions import action
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField
@@ -11,8 +10,9 @@ from wtforms import SelectField
 from app.core import clock
 from app.core.enums import Tier
 from app.core.extensions import db
-from app.core.forms import checkbox, enum_filter, enum_select
+from app.core.filters import Interface
 from app.core.formatting import blank, enum_label, local_time, person_name, tier_label
+from app.core.forms import checkbox, enum_filter, enum_select
 from app.core.params import coerce_action_params
 from app.core.permissions import RESOURCE_CATEGORY, RESOURCE_DEADLINE_POLICY
 from app.core.security import current_actor
@@ -22,9 +22,14 @@ from app.deadlines.formatting import deadline_badge
 
 from . import attachments, dashboard, workflow
 from .enums import Channel, Grade, Status, Urgency, Validity
-from .filters import ComplaintInterface, ComplaintScope, MyQueueFilter, OfficeScopeFilter
-from .forms import EDIT_COLUMNS, INTAKE_COLUMNS, EditForm, IntakeForm
+from .filters import (
+    ComplaintInterface,
+    ComplaintScope,
+    MyQueueFilter,
+    OfficeScopeFilter,
+)
 from .formatting import FIELD_LABELS
+from .forms import EDIT_COLUMNS, INTAKE_COLUMNS, EditForm, IntakeForm
 from .models import Category, Complaint, DeadlinePolicy
 
 
@@ -202,20 +207,6 @@ class ComplaintView(ComplaintScope, ModelView):
             flash(message, "danger")
         return redirect(self.get_redirect())
 
-    # FAB's action endpoints load rows by id without the view's base filters: load them
-    # through the office scope instead, so a forged id reaches nothing.
-    @expose("/action/<string:name>/<pk>", methods=["POST"])
-    def action(self, name, pk):
-        _load_or_404(current_actor(), pk)
-        return super().action(name, pk)
-
-    @expose("/action_post", methods=["POST"])
-    def action_post(self):
-        actor = current_actor()
-        for pk in request.form.getlist("rowid"):
-            _load_or_404(actor, pk)
-        return super().action_post()
-
     def _render_show(self, pk, prefill=None, open_action=None):
         actor = current_actor()
         complaint = _load_or_404(actor, pk)
@@ -246,7 +237,7 @@ class CategoryView(RefuseDeleteInUse, ModelView):
     """Complaint categories and repair sub-types (administrators)."""
 
     route_base = "/categories"
-    datamodel = SQLAInterface(Category)
+    datamodel = Interface(Category)
     class_permission_name = RESOURCE_CATEGORY
     list_title = _l("Categories")
     show_title = add_title = edit_title = _l("Category")
@@ -263,7 +254,7 @@ class DeadlinePolicyView(ModelView):
     company-wide or overriding it for one office (administrators)."""
 
     route_base = "/deadline-policies"
-    datamodel = SQLAInterface(DeadlinePolicy)
+    datamodel = Interface(DeadlinePolicy)
     class_permission_name = RESOURCE_DEADLINE_POLICY
     list_title = _l("Deadline policies")
     show_title = add_title = edit_title = _l("Deadline policy")

@@ -14,17 +14,32 @@ from typing import Callable
 
 import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import Role, User
-from flask_babel import format_datetime, format_timedelta, gettext as _
+from flask_babel import format_datetime, format_timedelta
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from app.core import clock
 from app.core.enums import Tier
+
 # The errors and the acting user are shared by every domain; the workflow raises and reads them.
-from app.core.errors import Forbidden, IllegalTransition, InvalidInput, NotFound, StaleCase, WorkflowError  # noqa: F401
+from app.core.errors import (  # noqa: F401
+    Forbidden,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    StaleCase,
+    WorkflowError,
+)
 from app.core.models import Office, office_staff
-from app.core.params import MAX_YEAR, MIN_YEAR, has_control_characters, parse_datetime, parse_id
+from app.core.params import (
+    MAX_YEAR,
+    MIN_YEAR,
+    has_control_characters,
+    parse_datetime,
+    parse_id,
+)
 from app.core.permissions import ALL_OFFICE_ROLES
 from app.core.security import Actor, actor_for_user, tier_of_roles  # noqa: F401
 from app.deadlines.enums import DeadlineKind

@@ -6,21 +6,17 @@ FAB passes a filter's value on as it came (a screen's `_flt_0_status=NOPE`, an A
 or date beyond what the column holds, a list where text belongs. Here each value of FAB's own
 filters is read by the column's type once, when the filter is added; a value that cannot be read
 refuses the request with 400 (UnreadableInput), on the screens and in the API alike."""
-from flask_appbuilder.models.filters import Filters
 from flask_appbuilder.models.sqla import filters as fab_filters
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 
-from .errors import UnreadableInput
+from .errors import InvalidFilter, UnreadableInput
+from .filters import Filters, Interface, _refuse, filter_value
 from .params import (
     MAX_ID,
-    MAX_INTEGER,
-    MIN_INTEGER,
+    MAX_INT,
+    MIN_INT,
     MOMENT_PATTERN,
-    parse_datetime,
-    parse_enum,
     parse_id,
-    parse_integer,
 )
 
 # FAB's own filter classes, whose values are read here (custom filters read their own).
@@ -41,7 +37,7 @@ class CheckedFilters(Filters):
             return
         filters = self._all_filters[column_name]
         if not 0 <= filter_instance_index < len(filters):
-            raise UnreadableInput(_("There is no such filter on %(column)s.", column=column_name))
+            raise InvalidFilter(_("This list has no such filter."))
         self._add_read(filters[filter_instance_index], value, blank_is_no_filter=True)
 
     def rest_add_filters(self, data):
@@ -54,7 +50,7 @@ class CheckedFilters(Filters):
             column, operator = item["col"], item["opr"]
             flt = next((f for f in self._search_filters.get(column, []) if f.arg_name == operator), None)
             if column not in self.search_columns or flt is None:
-                raise UnreadableInput(_("There is no such filter on %(column)s.", column=column))
+                raise InvalidFilter(_("This list has no such filter."))
             self._add_read(flt, item["value"])
 
     def _add_read(self, flt, value, blank_is_no_filter=False):
@@ -80,29 +76,11 @@ def read_filter_value(flt, value, blank_is_no_filter=False):
 
 
 def _read_one(flt, value):
-    datamodel, column = flt.datamodel, flt.column_name
-    if datamodel.is_relation(column):
+    # The one reading of a filter's value by column type, shared with the screens' filters.
+    if flt.datamodel.is_relation(flt.column_name):
         typed = parse_id(value)
-    elif datamodel.is_enum(column):
-        typed = parse_enum(datamodel.list_columns[column].type.enum_class, value)
-    elif datamodel.is_integer(column):
-        typed = parse_integer(value)
-    elif datamodel.is_datetime(column):
-        typed = parse_datetime(value)
-    elif datamodel.is_date(column):
-        moment = parse_datetime(value)
-        typed = moment.date() if moment else None
-    elif datamodel.is_boolean(column):
-        typed = value  # FAB reads "y" as true and anything else as no value
-    elif isinstance(value, str):
-        typed = value
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        typed = str(value)
-    else:
-        typed = None
-    if typed is None:
-        raise UnreadableInput(_("The value of the filter on %(column)s cannot be read.", column=column))
-    return typed
+        return typed if typed is not None else _refuse(value)
+    return filter_value(flt.datamodel, flt.column_name, value)
 
 
 def filter_value_schema(flt) -> dict:
@@ -116,7 +94,7 @@ def filter_value_schema(flt) -> dict:
     elif datamodel.is_enum(column):
         one = {"type": "string", "enum": list(datamodel.list_columns[column].type.enum_class.__members__)}
     elif datamodel.is_integer(column):
-        one = {"type": "integer", "minimum": MIN_INTEGER, "maximum": MAX_INTEGER}
+        one = {"type": "integer", "minimum": MIN_INT, "maximum": MAX_INT}
     elif datamodel.is_datetime(column) or datamodel.is_date(column):
         one = {"type": "string", "pattern": MOMENT_PATTERN}
     else:
@@ -124,15 +102,10 @@ def filter_value_schema(flt) -> dict:
     return {"type": "array", "items": one} if flt.arg_name in _LIST_OPERATORS else one
 
 
-class ModelInterface(SQLAInterface):
-    """SQLAInterface with checked list filters and ids read by core.params."""
+class ModelInterface(Interface):
+    """The core's Interface (ids and filter values read by core.params), with every filter a
+    request adds checked before any query, and the API's filters documented by type."""
 
     def get_filters(self, search_columns=None, search_filters=None):
         return CheckedFilters(self.filter_converter_class, self, search_columns=search_columns or [],
                               search_filters=search_filters)
-
-    def get(self, id, filters=None, select_columns=None, outer_default_load=False):
-        # An id the integer column cannot hold names no row (and would overflow the query).
-        if self.is_integer(self.get_pk_name()) and parse_id(id) is None:
-            return None
-        return super().get(id, filters, select_columns, outer_default_load)

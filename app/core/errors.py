@@ -63,6 +63,17 @@ class UnreadableInput(BadRequest):
         return self.description
 
 
+class InvalidFilter(InvalidInput, BadRequest):
+    """A list filter whose value cannot be read (a name no enum has, a number past the column's
+    range, a date off the calendar) or that the list does not have. Also a BadRequest, so that
+    FAB's API methods, which turn any other exception into a 500 (`@safe`), answer it with 400."""
+
+    http_status = 400
+
+    def __str__(self):
+        return self.message
+
+
 # ---------------------------------------------------------------------------------------
 # One error handler per surface: JSON under /api/, a page of ours on the screens.
 # ---------------------------------------------------------------------------------------
@@ -88,7 +99,7 @@ def is_api_request() -> bool:
 
 def error_response(status: int, message: str | None = None, fields: dict | None = None):
     """The answer to a refused request: JSON under /api/, our translated page elsewhere."""
-    from flask import current_app, g, jsonify, make_response, render_template
+    from flask import current_app, g, jsonify, make_response, render_template, request
     from flask_login import current_user
 
     titles = _titles()
@@ -102,9 +113,12 @@ def error_response(status: int, message: str | None = None, fields: dict | None 
     if not hasattr(g, "user"):
         # Refused before FAB's own before_request ran (CSRF, input guard): its navbar reads g.user.
         g.user = current_user
+    # A page refused for what its address asks (a filter, a query value) can be opened without it.
+    refused_by_query = request.method == "GET" and request.args and status in (400, 422)
+    plain_url = request.script_root + request.path if refused_by_query else None
     page = render_template("errors/error.html", appbuilder=appbuilder, base_template=appbuilder.base_template,
                            status=status, title=title, message=message if message != title else None,
-                           fields=fields or {})
+                           fields=fields or {}, plain_url=plain_url)
     return make_response(page, status)
 
 

@@ -4,7 +4,6 @@ from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy.orm import relationship
 
-
 office_staff = sa.Table(
     "office_staff",
     Model.metadata,

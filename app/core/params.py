@@ -1,19 +1,20 @@
-"""Input parsing, in one place for screens, API, CLI and workflow: ids, enum names, dates and
-free text from forms, query strings and JSON, turned into typed values or refused.
+"""Input parsing, in one place for screens, API, CLI and workflow: ids, whole numbers, enum
+names, dates and free text from forms, query strings, list filters and JSON, turned into typed
+values or refused.
 
 Every parser returns None for a value it cannot read (the caller reports it as missing or
 answers 404); none raises on any input."""
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from . import clock
 
-_TRUE = {"1", "true", "yes", "on", "satisfied"}
-_FALSE = {"0", "false", "no", "off", "not_satisfied"}
+_TRUE = {"1", "true", "yes", "y", "on", "satisfied"}
+_FALSE = {"0", "false", "no", "n", "off", "not_satisfied"}
 # Ids are PostgreSQL `integer` columns: anything outside 1..2**31-1 names no row.
 MAX_ID = 2**31 - 1
-# Any other `integer` column holds -2**31..2**31-1; a number outside matches nothing.
-MIN_INTEGER, MAX_INTEGER = -(2**31), 2**31 - 1
+# Any other whole number compared with an `integer` column must fit one.
+MIN_INT, MAX_INT = -(2**31), 2**31 - 1
 # Times the business can mean: years outside this range are typing mistakes, and the ends of
 # the calendar overflow when moved between time zones.
 MIN_YEAR, MAX_YEAR = 2000, 2099
@@ -42,20 +43,20 @@ def parse_id(value) -> int | None:
     return number if 1 <= number <= MAX_ID else None
 
 
-def parse_integer(value) -> int | None:
-    """A whole number within MIN_INTEGER..MAX_INTEGER from an int or a string of digits (with a
-    sign), else None."""
+def parse_int(value) -> int | None:
+    """A whole number that fits an `integer` column (MIN_INT..MAX_INT), from an int or a string
+    of digits with an optional sign, else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
         text = value.strip()
-        digits = text[1:] if text[:1] in "+-" else text
+        digits = text[1:] if text[:1] in ("-", "+") else text
         if not (digits.isascii() and digits.isdigit()) or len(digits) > 10:
             return None
         value = int(text)
     if not isinstance(value, int):
         return None
-    return value if MIN_INTEGER <= value <= MAX_INTEGER else None
+    return value if MIN_INT <= value <= MAX_INT else None
 
 
 def parse_enum(enum_cls, value):
@@ -84,6 +85,21 @@ def parse_datetime(value) -> datetime | None:
     return clock.from_local(moment)
 
 
+def parse_date(value) -> date | None:
+    """A calendar date from a date or an ISO 8601 string ("2026-10-01"), else None. A date has
+    no time zone to move it across the ends of the calendar, so any real date is read."""
+    if isinstance(value, datetime):
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
 def has_control_characters(text: str) -> bool:
     """Whether `text` holds NUL or another control character (tab and line breaks allowed)."""
     return bool(_CONTROL.search(text))
@@ -99,7 +115,7 @@ def coerce_action_params(names, raw) -> dict:
         if name == "deadline":
             value = parse_datetime(value)
         elif name == "satisfied":
-            value = _bool(value)
+            value = parse_bool(value)
         elif name.endswith("_id"):
             value = parse_id(value)
         elif value is not None and not isinstance(value, str):
@@ -108,8 +124,11 @@ def coerce_action_params(names, raw) -> dict:
     return params
 
 
-def _bool(value):
+def parse_bool(value) -> bool | None:
+    """True or False from a bool or a word ("yes", "y", "on", "1", "no", …), else None."""
     if isinstance(value, bool) or value is None:
         return value
+    if not isinstance(value, (str, int)):
+        return None
     text = str(value).strip().lower()
     return True if text in _TRUE else False if text in _FALSE else None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 import sqlalchemy as sa
-from flask import current_app, g, jsonify, request
+from flask import abort, current_app, g, jsonify, request
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
@@ -21,7 +21,9 @@ from flask_limiter.util import get_remote_address
 from sqlalchemy.orm import Session
 
 from .extensions import db
+from .filters import Interface
 from .models import office_staff
+from .params import parse_id
 from .permissions import ALL_OFFICE_ROLES, RESOURCE_COMPLAINT, ROLE_LABELS, ROLE_TIERS
 from .views import RefuseDeleteInUse
 
@@ -134,16 +136,36 @@ def init_token_answers(jwt_manager) -> None:
 
 class ComplaintSecurityManager(SecurityManager):
     """FAB's security manager with this project's role and user screens, a rate-limited token
-    login and 401 JSON answers for unusable tokens."""
+    login and 401 JSON answers for unusable tokens; its screens look rows
+    up through the app's datamodel (ids read with parse_id), and without FAB's user-statistics
+    chart, which loads Google's chart library from the internet."""
 
     rolemodelview = TranslatedRoleModelView
     userdbmodelview = OfficeUserModelView
+    userstatschartview = None
     security_api = LoginLimitedSecurityApi
+
+    def __init__(self, appbuilder):
+        super().__init__(appbuilder)
+        for name in ("userdbmodelview", "rolemodelview", "groupmodelview", "permissionmodelview",
+                     "viewmenumodelview", "permissionviewmodelview"):
+            view = getattr(self, name)
+            view.datamodel = Interface(view.datamodel.obj)
 
     def create_jwt_manager(self, app):
         jwt_manager = super().create_jwt_manager(app)
         init_token_answers(jwt_manager)
         return jwt_manager
+
+    def get_user_by_id(self, pk):
+        pk = parse_id(pk)
+        return None if pk is None else super().get_user_by_id(pk)
+
+    def reset_password(self, userid, password):
+        # FAB's reset-password form takes the user's id from its address (?pk=…).
+        if self.get_user_by_id(userid) is None:
+            abort(404)
+        super().reset_password(userid, password)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """The offices screen (administrators), and what every administrators' screen of rows that
 cases refer to shares: deleting one in use is refused."""
 from flask_appbuilder import ModelView
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
 from .extensions import db
+from .filters import Interface
 from .forms import checkbox
 from .integrity import refuse_delete_in_use
 from .models import Office
@@ -24,7 +24,7 @@ class OfficeView(RefuseDeleteInUse, ModelView):
     """Management offices and their staff (administrators)."""
 
     route_base = "/offices"
-    datamodel = SQLAInterface(Office)
+    datamodel = Interface(Office)
     class_permission_name = RESOURCE_OFFICE
     list_title = _l("Offices")
     show_title = add_title = edit_title = _l("Office")

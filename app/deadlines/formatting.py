@@ -1,5 +1,6 @@
 """How deadlines read on screens: "overdue by …" / "due in …" badges and deadline kinds."""
-from flask_babel import format_timedelta, gettext as _
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.core import clock

@@ -1,8 +1,8 @@
 """The working-day calendar screens (administrators)."""
 from flask_appbuilder import ModelView
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext as _l
 
+from app.core.filters import Interface
 from app.core.forms import checkbox
 from app.core.permissions import RESOURCE_CALENDAR
 
@@ -13,7 +13,7 @@ class CalendarDayView(ModelView):
     """Days off the weekly pattern: holidays on weekdays, make-up working days (administrators)."""
 
     route_base = "/calendar-days"
-    datamodel = SQLAInterface(CalendarDay)
+    datamodel = Interface(CalendarDay)
     class_permission_name = RESOURCE_CALENDAR
     list_title = _l("Working-day calendar")
     show_title = add_title = edit_title = _l("Calendar day")
@@ -28,7 +28,7 @@ class CalendarYearView(ModelView):
     """Which years' holiday arrangements are entered and confirmed (administrators)."""
 
     route_base = "/calendar-years"
-    datamodel = SQLAInterface(CalendarYear)
+    datamodel = Interface(CalendarYear)
     class_permission_name = RESOURCE_CALENDAR
     list_title = _l("Calendar years")
     show_title = add_title = edit_title = _l("Calendar year")

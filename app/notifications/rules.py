@@ -1,5 +1,5 @@
 """Notifications: sending them (any domain, set-based), the unread count (the navbar bell),
-whose they are, marking read."""
+marking read."""
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -31,17 +31,6 @@ def unread_count(session: Session, user_id) -> int:
         return 0
     return session.scalar(sa.select(sa.func.count(Notification.id)).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)))
-
-
-def owns_notifications(session: Session, actor: Actor, ids) -> bool:
-    """Whether every id is a notification of this user."""
-    try:
-        wanted = {int(i) for i in ids}
-    except (TypeError, ValueError):
-        return False
-    mine = session.scalar(sa.select(sa.func.count(Notification.id)).where(
-        Notification.id.in_(sorted(wanted)), Notification.user_id == actor.user_id))
-    return mine == len(wanted)
 
 
 def mark_read(session: Session, actor: Actor, ids) -> None:

@@ -19,7 +19,13 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy.orm import Session, aliased
 
 from app.complaints.enums import EventKind, Status, Validity
-from app.complaints.models import Category, Complainant, Complaint, ComplaintDeadline, ComplaintEvent
+from app.complaints.models import (
+    Category,
+    Complainant,
+    Complaint,
+    ComplaintDeadline,
+    ComplaintEvent,
+)
 from app.complaints.workflow import visible_clause
 from app.core import clock
 from app.core.formatting import person_name

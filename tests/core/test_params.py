@@ -1,6 +1,6 @@
 """The one parser of ids, enum names, dates and free text: any input gives a value or None,
 never an exception."""
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -8,10 +8,12 @@ from app.complaints.enums import Urgency
 from app.core.params import (
     MOMENT_PATTERN,
     has_control_characters,
+    parse_bool,
+    parse_date,
     parse_datetime,
     parse_enum,
     parse_id,
-    parse_integer,
+    parse_int,
 )
 
 
@@ -30,7 +32,7 @@ def test_ids_outside_the_integer_column_name_no_row(raw, expected):
     (True, None), ("", None), ("-", None), (None, None), ("٣", None),
 ])
 def test_whole_numbers_outside_the_integer_column_are_unreadable(raw, expected):
-    assert parse_integer(raw) == expected
+    assert parse_int(raw) == expected
 
 
 def test_every_time_the_documented_pattern_allows_is_read():
@@ -63,3 +65,17 @@ def test_control_characters_are_found_but_line_breaks_and_tabs_are_text():
     assert has_control_characters("电梯\x00困人")
     assert has_control_characters("bell\x07")
     assert not has_control_characters("第一行\n第二行\r\n\t缩进")
+def test_dates_are_any_real_calendar_date_and_nothing_else():
+    assert parse_date("2026-10-01") == date(2026, 10, 1)
+    assert parse_date("0001-01-01") == date(1, 1, 1)  # a date crosses no time zone: harmless
+    assert parse_date(date(2026, 1, 1)) == date(2026, 1, 1)
+    for bad in ("2026-13-01", "abc", "", "99999999999999999999", 20261001, None, datetime(2026, 1, 1)):
+        assert parse_date(bad) is None
+
+
+def test_yes_and_no_are_read_in_the_spellings_forms_send():
+    assert [parse_bool(v) for v in ("y", "yes", "on", "1", True, 1)] == [True] * 6
+    assert [parse_bool(v) for v in ("n", "no", "off", "0", False, 0)] == [False] * 6
+    assert [parse_bool(v) for v in ("maybe", "", 2, 1.5, ["y"])] == [None] * 5
+
+

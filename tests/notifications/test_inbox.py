@@ -33,3 +33,27 @@ def test_notification_inbox_and_unread_count(supervisor_client, cs_client, new_c
     assert supervisor_client.post("/notifications/read-all").status_code == 302
     assert 'id="unread-count"' not in supervisor_client.get("/").get_data(as_text=True)
     assert cs_client.get("/notifications/list/").get_data(as_text=True).count("已逾期") == 0
+
+
+def test_one_notification_is_marked_read_from_its_own_action_route_only_by_its_owner(
+        supervisor_client, cs_client, new_case, world, frozen_clock):
+    frozen_clock(local(2026, 11, 20, 10, 0))
+    new_case(category_id=world.categories["SERVICE"].id)
+    clock.freeze(local(2026, 11, 21, 10, 1))
+    sweep(db.session)
+    first, *others = db.session.scalars(sa.select(Notification.id).where(
+        Notification.user_id == world.user_id("sup")).order_by(Notification.id)).all()
+
+    def read(notification_id):
+        db.session.expire_all()
+        return db.session.get(Notification, notification_id).read_at is not None
+
+    # Someone else's notification: not found, and nothing changes.
+    assert cs_client.post(f"/notifications/action/mark_read/{first}").status_code == 404
+    # Without the form's security token: refused.
+    assert supervisor_client.client.post(f"/notifications/action/mark_read/{first}").status_code == 400
+    assert not read(first)
+    response = supervisor_client.post(f"/notifications/action/mark_read/{first}")
+    assert response.status_code == 302
+    assert read(first) and not any(read(i) for i in others)
+    assert re.search(rf'id="unread-count">{len(others)}<', supervisor_client.get("/").get_data(as_text=True))
