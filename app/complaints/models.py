@@ -160,6 +160,18 @@ class Complaint(Model):
         return f"<Complaint {self.case_number} {self.status.name if self.status else None}>"
 
 
+def major_candidate():
+    """A valid complaint still open and not yet major: the one-month rule's candidates
+    (deadlines.py). Their partial index holds only these, so finding the ones a month old
+    costs the same however many cases are closed."""
+    return sa.and_(Complaint.validity == Validity.VALID, Complaint.status.in_(Status.open_states()),
+                   sa.or_(Complaint.grade.is_(None), Complaint.grade != Grade.MAJOR))
+
+
+sa.Index("ix_complaint_major_candidates", Complaint.received_at,
+         postgresql_where=major_candidate(), sqlite_where=major_candidate())
+
+
 class ComplaintEvent(Model):
     """One entry of a complaint's history: who did what, when, from which state to which.
     Rows are never updated or deleted."""
@@ -235,6 +247,12 @@ class DeadlinePolicy(Model):
         return f"<DeadlinePolicy {self.kind.name} {self.amount} {self.unit.name}>"
 
 
+# Deadlines whose reminder has yet to go out: a missed or paused one leaves the index, so the
+# sweep reads only what it will remind.
+_REMINDER_DUE = ("met_at IS NULL AND cancelled_at IS NULL AND reminded_at IS NULL AND breached_at IS NULL "
+                 "AND paused_at IS NULL")
+
+
 class ComplaintDeadline(Model):
     """One deadline of one case: when it is due and what became of it."""
 
@@ -260,10 +278,12 @@ class ComplaintDeadline(Model):
         sa.Index("ix_deadline_pending_due", "due_at",
                  postgresql_where=sa.text("met_at IS NULL AND cancelled_at IS NULL AND breached_at IS NULL"),
                  sqlite_where=sa.text("met_at IS NULL AND cancelled_at IS NULL AND breached_at IS NULL")),
-        sa.Index("ix_deadline_pending_remind", "remind_at",
-                 postgresql_where=sa.text("met_at IS NULL AND cancelled_at IS NULL AND reminded_at IS NULL"),
-                 sqlite_where=sa.text("met_at IS NULL AND cancelled_at IS NULL AND reminded_at IS NULL")),
+        sa.Index("ix_deadline_pending_remind", "remind_at", postgresql_where=sa.text(_REMINDER_DUE),
+                 sqlite_where=sa.text(_REMINDER_DUE)),
         sa.Index("ix_deadline_breached", "breached_at"),
+        # The sweep finds the reminders it just marked.
+        sa.Index("ix_deadline_reminded", "reminded_at", postgresql_where=sa.text("reminded_at IS NOT NULL"),
+                 sqlite_where=sa.text("reminded_at IS NOT NULL")),
     )
 
     @property
