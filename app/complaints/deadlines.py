@@ -247,9 +247,9 @@ def sweep_complaints(session: Session, now: datetime, report: SweepReport) -> No
 
     Each statement finds its rows through an index (due times, this sweep's marks, the one-month
     rule's candidates), so an idle sweep costs the same whatever the number of cases."""
-    report.reminders += _remind(session, now, report)
     missed = _flag_missed(session, now, report)
     report.missed += missed
+    report.reminders += _remind(session, now, report)
     _act_on_cases(session, now, report, missed)
 
 
@@ -264,10 +264,11 @@ _EVENT_COLUMNS = ["complaint_id", "at", "actor_id", "kind", "from_status", "to_s
 
 
 def _remind(session, now, report) -> int:
-    # Before a breach only: a deadline already due gets its overdue flag instead.
+    # Before a breach only: every deadline already due has just been flagged instead. (No test
+    # of the due time here: the planner would read every running deadline through its index.)
     reminded = session.execute(
-        sa.update(D).where(_PENDING, D.reminded_at.is_(None), D.breached_at.is_(None), D.remind_at <= _at(now),
-                           D.due_at > _at(now)).values(reminded_at=_at(now))
+        sa.update(D).where(_PENDING, D.reminded_at.is_(None), D.breached_at.is_(None), D.remind_at <= _at(now))
+        .values(reminded_at=_at(now))
     ).rowcount
     if reminded:
         marked = sa.select(D.complaint_id, D.kind).where(D.reminded_at == _at(now))
