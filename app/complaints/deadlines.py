@@ -25,7 +25,7 @@ from app.deadlines.workdays import WorkCalendar
 from app.notifications import rules as notifications
 from app.notifications.enums import NotificationKind
 
-from .enums import EventKind, Grade, Status, Urgency, Validity
+from .enums import EventKind, Grade, Status, Urgency
 from .models import (
     Category,
     Complaint,
