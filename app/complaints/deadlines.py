@@ -366,18 +366,19 @@ def _act_on_cases(session, now, report, missed: int) -> None:
 
 
 def _restart_resolution(session, now, complaint_ids) -> None:
-    """A fresh resolution limit at the new tier, per policy (one due time per policy)."""
-    rows = sa.and_(D.kind == K.RESOLUTION, D.met_at.is_(None), D.cancelled_at.is_(None),
-                   D.complaint_id.in_(complaint_ids))
-    policy_ids = session.scalars(sa.select(D.policy_id).where(rows).distinct()).all()
-    if not policy_ids:
-        return
+    """A fresh resolution limit at the new tier, per policy (one due time per policy; there
+    are few resolution policies, so each gets one without reading the cases' rows first)."""
     calendar = WorkCalendar(session)
-    policies = {p.id: p for p in session.scalars(sa.select(DeadlinePolicy).where(DeadlinePolicy.id.in_(policy_ids)))}
-    due = {pid: due_after(now, p.amount, p.unit, calendar) for pid, p in policies.items()}
+    policies = session.scalars(sa.select(DeadlinePolicy).where(DeadlinePolicy.kind == K.RESOLUTION)).all()
+    if not policies:
+        return
+    due = {p.id: due_after(now, p.amount, p.unit, calendar) for p in policies}
     remind = {pid: remind_at(now, d) for pid, d in due.items()}
     typed = ComplaintDeadline.due_at.type
-    session.execute(sa.update(D).where(rows, D.policy_id.in_(list(due))).values(
+    session.execute(sa.update(D).where(
+        D.complaint_id.in_(complaint_ids), D.kind == K.RESOLUTION, D.met_at.is_(None), D.cancelled_at.is_(None),
+        D.policy_id.is_not(None)  # (a resolution row names a resolution policy)
+    ).values(
         starts_at=_at(now), breached_at=None, reminded_at=None, paused_at=None,
         due_at=sa.case({pid: sa.literal(d, typed) for pid, d in due.items()}, value=D.policy_id),
         remind_at=sa.case({pid: sa.literal(r, typed) for pid, r in remind.items()}, value=D.policy_id),
