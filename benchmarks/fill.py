@@ -34,6 +34,7 @@ class Fill:
     window: timedelta
     complaints: int
     open_cases: int
+    span: timedelta = SPAN
     seconds: float = 0.0
 
     @property
@@ -45,9 +46,10 @@ def schema_url(url: str, schema: str) -> str:
     return f"{url}?options=-csearch_path%3D{schema}"
 
 
-def filled_app(url: str, schema: str, complaints: int, open_cases: int, reuse: bool = False, **config):
+def filled_app(url: str, schema: str, complaints: int, open_cases: int, reuse: bool = False, span: timedelta = SPAN,
+               **config):
     """The app on `schema` of the PostgreSQL at `url`, filled unless `reuse` finds a fill of
-    the same size there. Returns (app, Fill)."""
+    the same size there; the cases were received over `span`. Returns (app, Fill)."""
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if reuse and conn.scalar(sa.text("SELECT to_regclass(:t)"), {"t": f"{schema}.bench_fill"}):
@@ -70,7 +72,7 @@ def filled_app(url: str, schema: str, complaints: int, open_cases: int, reuse: b
         flask_migrate.upgrade()
         initialise()
         started = time.perf_counter()
-        info = Fill(clock.now().replace(second=0, microsecond=0), WINDOW, complaints, open_cases)
+        info = Fill(clock.now().replace(second=0, microsecond=0), WINDOW, complaints, open_cases, span)
         fill(db, info)
         info.seconds = time.perf_counter() - started
         db.session.remove()
@@ -123,7 +125,7 @@ def fill(db, info: Fill) -> None:
     n = info.complaints
     params = {
         "now": now, "n": n, "open": info.open_cases, "window": info.window.total_seconds(),
-        "step": SPAN.total_seconds() / n, "month": major_cutoff(info.now), "late": LATE_EVERY,
+        "step": info.span.total_seconds() / n, "month": major_cutoff(info.now), "late": LATE_EVERY,
         "per_office": max(1, n // 3 // OFFICES), "zone": current_app.config["TIME_ZONE"],
     }
     for statement in FILL:

@@ -279,6 +279,7 @@ EVENT = "INSERT INTO complaint_event (complaint_id, at, actor_id, kind, from_sta
 HAND_WRITTEN = [
     "CREATE TEMP TABLE hw_missed (complaint_id int, kind varchar(24), escalates bool) ON COMMIT DROP",
     f"WITH f AS ({FLAG} RETURNING complaint_id, kind, escalates) INSERT INTO hw_missed SELECT * FROM f",
+    "ANALYZE hw_missed",
     f"""{EVENT} SELECT m.complaint_id, :now, NULL, 'DEADLINE_MISSED', c.status, c.status, c.tier, c.tier, m.kind, c.version
         FROM hw_missed m JOIN complaint c ON c.id = m.complaint_id""",
     "WITH " + RECIPIENTS.format(kind="OVERDUE", source="hw_missed"),
@@ -294,6 +295,7 @@ HAND_WRITTEN = [
                     UNION ALL SELECT c.id, false FROM complaint c WHERE {CANDIDATE} AND c.received_at <= :cutoff) u
               GROUP BY complaint_id) t
         JOIN complaint c ON c.id = t.complaint_id""",
+    "ANALYZE hw_case",
     f"""{EVENT} SELECT c.id, :now, NULL, 'AUTO_ESCALATED', c.status, c.status, c.tier, c.tier + 1, '', c.version + 1
         FROM hw_case h JOIN complaint c ON c.id = h.complaint_id WHERE h.escalates""",
     f"""{EVENT} SELECT c.id, :now, NULL, 'MADE_MAJOR', c.status, c.status, c.tier + h.escalates::int, 3, '',
@@ -302,7 +304,7 @@ HAND_WRITTEN = [
     """UPDATE complaint_deadline d SET starts_at = :now, breached_at = NULL, reminded_at = NULL, paused_at = NULL,
               due_at = :res_due, remind_at = :res_remind
        FROM hw_case h WHERE h.escalates AND d.complaint_id = h.complaint_id AND d.kind = 'RESOLUTION'
-       AND d.met_at IS NULL AND d.cancelled_at IS NULL AND d.policy_id = :policy""",
+       AND d.met_at IS NULL AND d.cancelled_at IS NULL AND d.policy_id IS NOT NULL""",
     """UPDATE complaint c SET
            tier = CASE WHEN s.made_major THEN 3 WHEN s.escalates THEN c.tier + 1 ELSE c.tier END,
            grade = CASE WHEN s.made_major THEN 'MAJOR' ELSE c.grade END,

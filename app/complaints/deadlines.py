@@ -295,7 +295,7 @@ def _flag_missed(session, now, report) -> int:
 # The cases one sweep acts on, for the length of its transaction: every case with a deadline
 # missed now or due for the one-month rule, and what happens to it.
 _cases = sa.Table("sweep_case", sa.MetaData(),
-                  sa.Column("complaint_id", sa.Integer, primary_key=True),
+                  sa.Column("complaint_id", sa.Integer, primary_key=True, autoincrement=False),
                   sa.Column("escalates", sa.Boolean, nullable=False),
                   sa.Column("made_major", sa.Boolean, nullable=False),
                   prefixes=["TEMPORARY"])
@@ -388,7 +388,7 @@ def _restart_resolution(session, now, complaint_ids) -> None:
 def _notify(session, marked, kind: NotificationKind, now) -> int:
     """Tell the assignee and the leads of the case's tier about each (case, deadline kind) in
     `marked`: one INSERT … SELECT, one row per person and case."""
-    m = marked.subquery()
+    m = marked.cte("marked", nesting=True)  # read once, whichever recipients it is joined to
     assignees = sa.select(C.assignee_id.label("user_id"), m.c.complaint_id, m.c.kind).join(
         C, C.id == m.c.complaint_id).where(C.assignee_id.is_not(None))
     role_user = assoc_user_role

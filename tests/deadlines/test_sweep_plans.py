@@ -24,7 +24,8 @@ from app.deadlines import sweep as runner
 from benchmarks.fill import drop, filled_app, staff_names
 
 CI_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"  # the Makefile's PG_URL
-CASES, OPEN = 20_000, 6_000
+# Two months of cases, the newest 60 % open: some turn a month old in the burst's hour.
+CASES, OPEN, SPAN = 20_000, 12_000, timedelta(days=60)
 # The tables that grow with the company; the sweep may read them only through an index.
 CASE_TABLES = {"complaint", "complaint_deadline", "complaint_event", "notification", "complainant"}
 # Rows an idle sweep may read in one scan of a case table (none are due: it should read none).
@@ -52,7 +53,7 @@ def filled(tmp_path_factory):
             pytest.fail(f"PostgreSQL is required in CI and is not reachable at {url}: {e}")
         pytest.skip(f"PostgreSQL not reachable at {url}")
     try:
-        application, info = filled_app(url, schema, CASES, OPEN, TESTING=True)
+        application, info = filled_app(url, schema, CASES, OPEN, span=SPAN, TESTING=True)
         yield application, info
         with application.app_context():
             db.session.remove()
