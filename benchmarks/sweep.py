@@ -42,7 +42,7 @@ def main():
     parser.add_argument("--small", type=int, default=10_000, help="the small company of the idle comparison")
     parser.add_argument("--open-share", type=float, default=0.3, help="share of the cases still open")
     parser.add_argument("--repeat", type=int, default=3, help="burst runs of each kind")
-    parser.add_argument("--idle", type=int, default=15, help="idle sweeps timed at each size")
+    parser.add_argument("--idle", type=int, default=25, help="idle sweeps timed at each size")
     parser.add_argument("--keep", action="store_true", help="keep the filled schemas afterwards")
     parser.add_argument("--reuse", action="store_true", help="reuse kept fills of the same sizes")
     args = parser.parse_args()
@@ -161,22 +161,57 @@ def burst(info, repeat):
     vacuum()
     hand_written(params, FLAGS_ONLY)  # warm-up
     vacuum()
-    times, writes, report = {name: [] for name in names}, {}, None
+    runs, writes, report = {name: [] for name in names}, {}, None
     for r in range(repeat):
         for name in names[r % len(names):] + names[:r % len(names)]:
-            elapsed, wrote, result = runners[name]()
-            times[name].append(elapsed)
-            writes[name] = wrote
+            measured, result = runners[name]()
+            runs[name].append(measured)
+            writes[name] = measured.writes
             report = result or report
             vacuum()
-    median = {name: statistics.median(t) for name, t in times.items()}
+    wall = {name: statistics.median(m.wall for m in ms) for name, ms in runs.items()}
+    cpu = {name: statistics.median(m.cpu for m in ms) for name, ms in runs.items()}
     print(f"burst at now + {int(info.window.total_seconds() // 60)} min (one transaction each, rolled back; median of "
           f"{repeat}, order rotated): {report}")
     for name in names:
-        runs = ", ".join(f"{t:.2f}" for t in times[name])
-        print(f"  {name}: {median[name]:.3f} s (runs {runs}); wrote {format_writes(writes[name])}")
-    print(f"  ratio sweep / hand-written transaction: {median['sweep'] / median['hand-written transaction']:.2f}; "
-          f"sweep / flags-only UPDATE: {median['sweep'] / median['flags-only UPDATE']:.2f}")
+        walls = ", ".join(f"{m.wall:.2f}" for m in runs[name])
+        cpus = ", ".join(f"{m.server:.2f}+{m.client:.2f}" for m in runs[name])
+        print(f"  {name}: {wall[name]:.3f} s (runs {walls}); CPU {cpu[name]:.3f} s (database + this process: {cpus})")
+        print(f"    wrote {format_writes(writes[name])}")
+    hand, flags = "hand-written transaction", "flags-only UPDATE"
+    print(f"  ratio sweep / hand-written transaction: {wall['sweep'] / wall[hand]:.2f} elapsed, "
+          f"{cpu['sweep'] / cpu[hand]:.2f} CPU; sweep / flags-only UPDATE: {wall['sweep'] / wall[flags]:.2f} elapsed, "
+          f"{cpu['sweep'] / cpu[flags]:.2f} CPU")
+    print("  (CPU: the database backend's from /proc plus this process's; unlike elapsed time it hardly depends "
+          "on what else the machine runs)")
+
+
+class Measured:
+    """Elapsed time, CPU time (the database backend's and this process's) and rows written
+    between start() and stop() on one connection."""
+
+    def start(self, conn):
+        self.pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        self._writes = transaction_writes(conn)
+        self._server, self._client, self._wall = self.backend_cpu(), time.process_time(), time.perf_counter()
+
+    def stop(self, conn):
+        self.wall = time.perf_counter() - self._wall
+        self.server, self.client = self.backend_cpu() - self._server, time.process_time() - self._client
+        self.writes = difference(transaction_writes(conn), self._writes)
+
+    @property
+    def cpu(self):
+        return self.server + self.client
+
+    def backend_cpu(self) -> float:
+        """User and system time of the backend (a database on this machine), in seconds."""
+        try:
+            with open(f"/proc/{self.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def format_writes(w) -> str:
@@ -202,34 +237,30 @@ def vacuum():
 
 
 def sweep_rolled_back(now):
-    """The real sweep, with its commit replaced by reading the clock; then rolled back. Two
-    steps around the registered ones read the rows written in the sweep's own transaction."""
+    """The real sweep, with its commit replaced by a no-op and rolled back afterwards; two
+    steps around the registered ones measure inside the sweep's own transaction."""
     from app.core.extensions import db
     from app.deadlines import sweep as runner
 
-    seen = {}
-
-    def stop():
-        seen["elapsed"] = time.perf_counter() - started
+    measured = Measured()
 
     def first(session, now, report):
-        seen["before"] = transaction_writes(session.connection())
+        measured.start(session.connection())
 
     def last(session, now, report):
-        seen["after"] = transaction_writes(session.connection())
+        measured.stop(session.connection())
 
-    db.session.commit = stop
+    db.session.commit = lambda: None
     runner._STEPS.insert(0, first)
     runner._STEPS.append(last)
     try:
-        started = time.perf_counter()
         report = runner.sweep(db.session, now)
     finally:
         runner._STEPS.remove(first)
         runner._STEPS.remove(last)
         del db.session.commit
         db.session.rollback()
-    return seen["elapsed"], difference(seen["after"], seen["before"]), report
+    return measured, report
 
 
 def difference(after, before) -> dict:
@@ -239,17 +270,15 @@ def difference(after, before) -> dict:
 def hand_written(params, statements):
     from app.core.extensions import db
 
-    names = staff_roles()
+    names, measured = staff_roles(), Measured()
     with db.engine.connect() as conn:
         transaction = conn.begin()
-        before = transaction_writes(conn)
-        started = time.perf_counter()
+        measured.start(conn)
         for statement in statements:
             conn.execute(sa.text(statement), {**params, **names})
-        elapsed = time.perf_counter() - started
-        writes = difference(transaction_writes(conn), before)
+        measured.stop(conn)
         transaction.rollback()
-    return elapsed, writes, None
+    return measured, None
 
 
 def staff_roles() -> dict:
