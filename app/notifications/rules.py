@@ -18,10 +18,15 @@ def send(session: Session, recipients: sa.Select, kind: NotificationKind, now: d
     at = sa.bindparam("sent_at", now, type_=Notification.created_at.type)
     rows = recipients.subquery()
     # The driver's row count of the INSERT: never a count over the notification table.
-    return session.execute(sa.insert(Notification).from_select(
+    sent = session.execute(sa.insert(Notification).from_select(
         ["user_id", "complaint_id", "deadline_kind", "kind", "created_at"],
         sa.select(rows.c[0], rows.c[1], rows.c[2], sa.literal(kind.name), at)
     ).execution_options(preserve_rowcount=True)).rowcount
+    if sent < 0:
+        # SQLite counts only a statement that begins with INSERT: a CTE of `recipients` must
+        # be nested (cte(nesting=True)), not put in front of the INSERT.
+        raise RuntimeError("the database did not report how many notifications were sent")
+    return sent
 
 
 def unread_count(session: Session, user_id) -> int:
