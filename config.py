@@ -48,6 +48,9 @@ FAB_BASE_TEMPLATE = "complaints/baselayout.html"
 FAB_API_MAX_PAGE_SIZE = 100
 # Largest page a list screen serves; bigger or malformed psize_* values are clamped.
 LIST_MAX_PAGE_SIZE = 100
+# Lists and dashboard figures count exactly up to this many rows, then show "10,000+" and page
+# no further: what a page costs does not grow with the number of cases.
+LIST_COUNT_LIMIT = int(os.environ.get("LIST_COUNT_LIMIT", 10_000))
 
 AUTH_TYPE = AUTH_DB
 AUTH_ROLE_ADMIN = "Admin"
