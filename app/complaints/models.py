@@ -21,8 +21,10 @@ class Category(Model):
     name = sa.Column(sa.String(100), nullable=False)
     parent_id = sa.Column(sa.Integer, sa.ForeignKey("category.id", ondelete="RESTRICT"), index=True)
     # A parent with sub-types is not deleted (the foreign key refuses it): never unlink them.
+    # Joined two levels deep, so that a case's category comes with its parent (its name shows
+    # on every list row) in the case's own query.
     parent = relationship("Category", remote_side=[id], backref=backref("children", passive_deletes="all"),
-                          lazy="joined", join_depth=1)
+                          lazy="joined", join_depth=2)
     active = sa.Column(sa.Boolean, nullable=False, default=True)
     note = sa.Column(sa.String(200))
 
