@@ -92,3 +92,5 @@ SCHEDULER_IN_PROCESS = os.environ.get("SCHEDULER_IN_PROCESS", "0") == "1"
 SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", 60))
 DEADLINE_REMINDER_MINUTES = int(os.environ.get("DEADLINE_REMINDER_MINUTES", 120))
 MAJOR_AFTER_MONTHS = 1
+# How often the scheduler refreshes SQLite's planner statistics (core/statistics.py).
+STATISTICS_INTERVAL_HOURS = float(os.environ.get("STATISTICS_INTERVAL_HOURS", 6))
