@@ -6,7 +6,7 @@ from flask_appbuilder.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
-from wtforms import SelectField
+from wtforms import SelectField, StringField
 
 from app.core import clock
 from app.core.enums import Tier
@@ -71,12 +71,14 @@ class ComplaintView(ComplaintScope, ModelView):
                     "description", "plan_measures", "plan_deadline", "plan_owner", "resolution", "void_reason",
                     "received_at", "acknowledged_at", "resolved_at", "closed_at", "created_by"]
     search_columns = ["case_number", "overdue_since", "status", "tier", "category", "office", "urgency", "grade",
-                      "validity", "channel", "received_at", "description", "assignee", "respondent"]
+                      "validity", "channel", "received_at", "description", "complainant", "assignee", "respondent"]
     search_form_extra_fields = {
         "status": enum_filter(Status), "urgency": enum_filter(Urgency), "grade": enum_filter(Grade),
         "validity": enum_filter(Validity), "channel": enum_filter(Channel),
         "tier": SelectField(choices=[(t.value, t.label) for t in Tier]),
         "overdue_since": SelectField(choices=[("1", "✓")]),
+        # Searched by name, phone or room (complaints/filters.py), never chosen from a list.
+        "complainant": StringField(),
     }
     order_columns = ["case_number", "received_at", "urgency", "tier", "status"]
     # The list shows the complainant by name only; phone stays on the detail page (confidential).

@@ -71,8 +71,10 @@ def visible_clause(actor: Actor):
 
 
 def unfinished_clause():
-    """SQL condition: the case is neither closed nor voided."""
-    return Complaint.status.notin_([Status.CLOSED, Status.VOIDED])
+    """SQL condition: the case is neither closed nor voided. The states are written into the
+    SQL (not bound), so that both databases match it to the partial indexes over open cases."""
+    return Complaint.status.not_in(sa.bindparam("finished", [Status.CLOSED, Status.VOIDED], expanding=True,
+                                                literal_execute=True, type_=Complaint.status.type))
 
 
 def queue_clause(actor: Actor):

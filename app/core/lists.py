@@ -40,20 +40,29 @@ def bounded_count(session, statement, limit: int | None = None) -> ListCount:
     its primary key) or a select of one narrow column, such as an id."""
     limit = count_limit() if limit is None else limit
     if hasattr(statement, "with_entities"):
-        entity = statement.column_descriptions[0]["entity"]
-        statement = statement.with_entities(*sa.inspect(entity).primary_key).statement
-    rows = statement.order_by(None).limit(limit + 1).subquery()
-    return ListCount(session.scalar(sa.select(sa.func.count()).select_from(rows)), limit)
+        statement = statement.statement
+    # A constant per row: any index holding the filtered columns can answer without the rows.
+    rows = statement.with_only_columns(sa.literal(1), maintain_column_froms=True).order_by(None)
+    counted = sa.select(sa.func.count()).select_from(rows.limit(limit + 1).subquery())
+    return ListCount(session.scalar(counted), limit)
 
 
 def query_page(datamodel, filters, order_column, order_direction, page, page_size, limit):
     """One page of a FAB datamodel's rows in order (ties broken by the primary key) and their
     count, exact up to `limit` (ListCount); a page starting at or past `limit` reads no rows."""
-    query = datamodel.session.query(datamodel.obj)
-    count = bounded_count(datamodel.session, datamodel._apply_inner_all(query, filters, aliases_mapping={}), limit)
+    session, query = datamodel.session, datamodel.session.query(datamodel.obj)
+    count = bounded_count(session, datamodel._apply_inner_all(query, filters, aliases_mapping={}), limit)
     if (page or 0) * page_size >= limit:
         return count, []
-    return count, datamodel.apply_all(query, filters, order_column, order_direction, page, page_size).all()
+    # The page's keys first, in order: skipping the rows of earlier pages reads index entries
+    # only; then the page's rows with what they show (joined), in the same order.
+    pk = getattr(datamodel.obj, datamodel.get_pk_name())
+    keys = [key for (key,) in datamodel._apply_inner_all(query, filters, order_column, order_direction, page,
+                                                          page_size, aliases_mapping={}).with_entities(pk)]
+    if not keys:
+        return count, []
+    rows = datamodel.apply_order_by(query.filter(pk.in_(keys)), order_column, order_direction, add_pk=True)
+    return count, rows.all()
 
 
 class LazyChoiceSelect:
