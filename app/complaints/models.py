@@ -89,7 +89,7 @@ class Complaint(Model):
     # Lists show these on every row: load them in the list's own query.
     office = relationship(Office, lazy="joined")
     channel = sa.Column(enum_column(Channel), nullable=False, default=Channel.PHONE)
-    category_id = sa.Column(sa.Integer, sa.ForeignKey("category.id", ondelete="RESTRICT"), nullable=False, index=True)
+    category_id = sa.Column(sa.Integer, sa.ForeignKey("category.id", ondelete="RESTRICT"), nullable=False)
     category = relationship(Category, lazy="joined")
     urgency = sa.Column(enum_column(Urgency), nullable=False, default=Urgency.GENERAL, index=True)
     grade = sa.Column(enum_column(Grade), index=True)
@@ -129,7 +129,7 @@ class Complaint(Model):
     # Kept up to date from the case's deadlines, so lists sort, filter and colour by them:
     # the earliest running due time, and the due time of the oldest missed one still open.
     next_due_at = sa.Column(UTCDateTime, index=True)
-    overdue_since = sa.Column(UTCDateTime, index=True)
+    overdue_since = sa.Column(UTCDateTime)
 
     created_by_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="RESTRICT"))
     created_by = relationship(User, foreign_keys=[created_by_id])
@@ -151,26 +151,31 @@ class Complaint(Model):
         # serve an order end in id, the lists' tie-breaker, so no page sorts or skips rows.
         sa.Index("ix_complaint_office_received", "office_id", "received_at", "id"),
         sa.Index("ix_complaint_received", "received_at", "id"),
+        # The category filter (and the reports' drill-downs), per office and for all offices.
+        sa.Index("ix_complaint_office_category_received", "office_id", "category_id", "received_at", "id"),
+        sa.Index("ix_complaint_category_received", "category_id", "received_at", "id"),
         # Open cases (a few percent of all): "my queue" in today's order (longest waiting
         # first) and emergencies first by next deadline (urgency sorts EMERGENCY < GENERAL),
-        # per office and for all offices; tier and assignee are there to pick the queue's rows.
-        sa.Index("ix_complaint_open_office_received", "office_id", "received_at", "id", "tier", "assignee_id",
+        # per office and for all offices. Partial indexes end in the columns their condition
+        # and the queue read, so that SQLite answers from the index alone, as PostgreSQL does.
+        sa.Index("ix_complaint_open_office_received", "office_id", "received_at", "id", "tier", "assignee_id", "status",
                  postgresql_where=OPEN, sqlite_where=OPEN),
-        sa.Index("ix_complaint_open_received", "received_at", "id", "tier", "assignee_id",
+        sa.Index("ix_complaint_open_received", "received_at", "id", "tier", "assignee_id", "status",
                  postgresql_where=OPEN, sqlite_where=OPEN),
-        sa.Index("ix_complaint_open_office_urgency_due", "office_id", "urgency", "next_due_at", "id",
+        sa.Index("ix_complaint_open_office_urgency_due", "office_id", "urgency", "next_due_at", "id", "status",
                  postgresql_where=OPEN, sqlite_where=OPEN),
-        sa.Index("ix_complaint_open_urgency_due", "urgency", "next_due_at", "id",
+        sa.Index("ix_complaint_open_urgency_due", "urgency", "next_due_at", "id", "status",
                  postgresql_where=OPEN, sqlite_where=OPEN),
         # Overdue cases, newest first (the "overdue" list and tile), and what is due next among
         # the others (the "due today" tile).
-        sa.Index("ix_complaint_overdue_office_received", "office_id", "received_at", "id", "status",
+        sa.Index("ix_complaint_overdue_office_received", "office_id", "received_at", "id", "status", "overdue_since",
                  postgresql_where=OVERDUE, sqlite_where=OVERDUE),
-        sa.Index("ix_complaint_overdue_received", "received_at", "id", "status",
+        sa.Index("ix_complaint_overdue_received", "received_at", "id", "status", "overdue_since",
                  postgresql_where=OVERDUE, sqlite_where=OVERDUE),
-        sa.Index("ix_complaint_due_office", "office_id", "next_due_at",
+        sa.Index("ix_complaint_due_office", "office_id", "next_due_at", "status", "overdue_since",
                  postgresql_where=OPEN_NOT_OVERDUE, sqlite_where=OPEN_NOT_OVERDUE),
-        sa.Index("ix_complaint_due", "next_due_at", postgresql_where=OPEN_NOT_OVERDUE, sqlite_where=OPEN_NOT_OVERDUE),
+        sa.Index("ix_complaint_due", "next_due_at", "status", "overdue_since",
+                 postgresql_where=OPEN_NOT_OVERDUE, sqlite_where=OPEN_NOT_OVERDUE),
         # Substring search on the description (core.search; on SQLite: complaint_fts).
         sa.Index("ix_complaint_description_trgm", "description", postgresql_using="gin",
                  postgresql_ops={"description": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),

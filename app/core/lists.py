@@ -13,6 +13,8 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from wtforms.widgets import html_params
 
+from .params import parse_id
+
 
 def count_limit() -> int:
     """How far lists and dashboard figures count exactly (LIST_COUNT_LIMIT)."""
@@ -101,12 +103,13 @@ class LazyChoicesSearchWidget(SearchWidget):
 
     def _labels(self, field, pks):
         """(pk, label) of the rows the active filters name, read only when there are some."""
-        datamodel = self.filters.datamodel
-        ids = [pk for pk in (datamodel.get_related_interface(field.name).read_pk(v) for v in pks) if pk is not None]
+        related = self.filters.datamodel.get_related_interface(field.name)
+        read = getattr(related, "read_pk", parse_id)  # FAB's own interface: ids are whole numbers
+        ids = [pk for pk in (read(v) for v in pks) if pk is not None]
         if not ids:
             return []
-        model = datamodel.get_related_model(field.name)
-        rows = datamodel.session.scalars(sa.select(model).where(model.id.in_(ids))).all()
+        key = getattr(related.obj, related.get_pk_name())
+        rows = related.session.scalars(sa.select(related.obj).where(key.in_(ids))).all()
         return [(str(field.get_pk_func(row)), field.get_label(row)) for row in rows]
 
 
