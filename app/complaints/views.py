@@ -78,7 +78,7 @@ class ComplaintView(ComplaintScope, ModelView):
         "tier": SelectField(choices=[(t.value, t.label) for t in Tier]),
         "overdue_since": SelectField(choices=[("1", "✓")]),
         # Searched by name, phone or room (complaints/filters.py), never chosen from a list.
-        "complainant": StringField(),
+        "complainant": StringField(FIELD_LABELS["complainant"]),
     }
     order_columns = ["case_number", "received_at", "urgency", "tier", "status"]
     # The list shows the complainant by name only; phone stays on the detail page (confidential).
