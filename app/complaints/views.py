@@ -1,11 +1,12 @@
 """Complaint screens: the dashboard, my queue, the list, intake, the detail page with its
 timeline and actions; categories and deadline policies for administrators."""
 from flask import abort, flash, redirect, request, send_file, url_for
-from flask_appbuilder import IndexView, ModelView, expose, has_access
+from flask_appbuilder import IndexView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from sqlalchemy.orm import joinedload
+from wtforms import SelectField, StringField
 
 from app.core import clock
 from app.core.enums import Tier
@@ -13,6 +14,7 @@ from app.core.extensions import db
 from app.core.filters import Interface
 from app.core.formatting import blank, enum_label, local_time, person_name, tier_label
 from app.core.forms import checkbox, enum_filter, enum_select
+from app.core.lists import ModelView
 from app.core.params import coerce_action_params
 from app.core.permissions import RESOURCE_CATEGORY, RESOURCE_DEADLINE_POLICY
 from app.core.security import current_actor
@@ -69,12 +71,14 @@ class ComplaintView(ComplaintScope, ModelView):
                     "description", "plan_measures", "plan_deadline", "plan_owner", "resolution", "void_reason",
                     "received_at", "acknowledged_at", "resolved_at", "closed_at", "created_by"]
     search_columns = ["case_number", "overdue_since", "status", "tier", "category", "office", "urgency", "grade",
-                      "validity", "channel", "received_at", "description", "assignee", "respondent"]
+                      "validity", "channel", "received_at", "description", "complainant", "assignee", "respondent"]
     search_form_extra_fields = {
         "status": enum_filter(Status), "urgency": enum_filter(Urgency), "grade": enum_filter(Grade),
         "validity": enum_filter(Validity), "channel": enum_filter(Channel),
         "tier": SelectField(choices=[(t.value, t.label) for t in Tier]),
         "overdue_since": SelectField(choices=[("1", "✓")]),
+        # Searched by name, phone or room (complaints/filters.py), never chosen from a list.
+        "complainant": StringField(FIELD_LABELS["complainant"]),
     }
     order_columns = ["case_number", "received_at", "urgency", "tier", "status"]
     # The list shows the complainant by name only; phone stays on the detail page (confidential).
@@ -209,7 +213,8 @@ class ComplaintView(ComplaintScope, ModelView):
 
     def _render_show(self, pk, prefill=None, open_action=None):
         actor = current_actor()
-        complaint = _load_or_404(actor, pk)
+        complaint = _load_or_404(actor, pk, options=_SHOWN_PEOPLE)
+        staff = workflow.staff_choices(db.session, complaint)
         widgets = self._get_show_widget(complaint.id, complaint)
         return self.render_template(
             self.show_template, pk=complaint.id, title=self.show_title, widgets=widgets,
@@ -217,8 +222,7 @@ class ComplaintView(ComplaintScope, ModelView):
             actions=[(a, workflow.ACTIONS[a.value]) for a in workflow.available_actions(actor, complaint)],
             may_edit=actor.may("write") and complaint.status not in workflow.FINAL,
             may_attach=actor.may("attach") and complaint.status not in workflow.FINAL,
-            assignees=workflow.staff_choices(db.session, complaint, tier=complaint.tier),
-            staff=workflow.staff_choices(db.session, complaint),
+            assignees=workflow.at_tier(staff, complaint.tier), staff=staff,
             prefill=prefill or {}, open_action=open_action, local_time=local_time,
         )
 
@@ -278,9 +282,13 @@ class DeadlinePolicyView(ModelView):
     search_form_extra_fields = {"kind": enum_filter(DeadlineKind)}
 
 
-def _load_or_404(actor, pk):
+# The detail page shows these people: load them with the case.
+_SHOWN_PEOPLE = (joinedload(Complaint.created_by), joinedload(Complaint.respondent), joinedload(Complaint.plan_owner))
+
+
+def _load_or_404(actor, pk, options=()):
     try:
-        return workflow.load(db.session, actor, pk)
+        return workflow.load(db.session, actor, pk, options=options)
     except workflow.NotFound:
         abort(404)
 

@@ -1,9 +1,9 @@
 """The working-day calendar screens (administrators)."""
-from flask_appbuilder import ModelView
 from flask_babel import lazy_gettext as _l
 
 from app.core.filters import Interface
 from app.core.forms import checkbox
+from app.core.lists import ModelView
 from app.core.permissions import RESOURCE_CALENDAR
 
 from .models import CalendarDay, CalendarYear

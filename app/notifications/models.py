@@ -25,4 +25,8 @@ class Notification(Model):
     created_at = sa.Column(UTCDateTime, nullable=False)
     read_at = sa.Column(UTCDateTime)
 
-    __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at"),)
+    __table_args__ = (
+        sa.Index("ix_notification_user_unread", "user_id", "read_at"),
+        # The inbox: one's own, newest first (id breaks ties).
+        sa.Index("ix_notification_user_created", "user_id", "created_at", "id"),
+    )

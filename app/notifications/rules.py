@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.core import clock
+from app.core.lists import ListCount, bounded_count
 from app.core.security import Actor
 
 from .enums import NotificationKind
@@ -29,11 +30,17 @@ def send(session: Session, recipients: sa.Select, kind: NotificationKind, now: d
     return sent
 
 
-def unread_count(session: Session, user_id) -> int:
+# The navbar bell counts up to this many unread notifications, then shows "99+".
+UNREAD_LIMIT = 99
+
+
+def unread_count(session: Session, user_id) -> ListCount:
+    """The user's unread notifications, counted up to UNREAD_LIMIT (a partial index over
+    unread rows serves it, however many notifications the table holds)."""
     if user_id is None:
-        return 0
-    return session.scalar(sa.select(sa.func.count(Notification.id)).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None)))
+        return ListCount(0, UNREAD_LIMIT)
+    return bounded_count(session, sa.select(Notification.id).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)), UNREAD_LIMIT)
 
 
 def mark_read(session: Session, actor: Actor, ids) -> None:
