@@ -19,8 +19,6 @@ SHEET_MAX_ROWS = 1_048_576
 COMPRESS_LEVEL = 1
 # Characters XML 1.0 does not allow (control characters other than tab, LF, CR): dropped.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# A carriage return kept as a reference: XML readers turn a literal one into a line feed.
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -81,7 +79,12 @@ def sheet_title(title: str, number: int) -> str:
 def _text(value: str) -> str:
     if _ILLEGAL.search(value):
         value = _ILLEGAL.sub("", value)
-    return value.translate(_ESCAPES)
+    return _escaped(value)
+
+
+def _escaped(text: str) -> str:
+    # A carriage return kept as a reference: XML readers turn a literal one into a line feed.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 def _cell(value) -> str:
@@ -92,19 +95,42 @@ def _cell(value) -> str:
     return f'<c t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>'
 
 
-def _rows_xml(rows: Iterable, first: int) -> str:
-    """Rows numbered from `first`; the cells of text rows without a per-cell function call
-    for the common case (all text)."""
+_INLINE = '<c t="inlineStr"><is><t xml:space="preserve">'
+_INLINE_END = "</t></is></c>"
+# Within a batch of text rows, cells are joined by NUL and rows by \x01 to escape the whole
+# batch with a few passes over one string; both are characters no cell may hold in XML.
+_CELL, _ROW = "\x00", "\x01"
+_ILLEGAL_BUT_SEPARATORS = re.compile(r"[\x02-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _text_rows_xml(rows: list, first: int) -> str | None:
+    """Rows of text only, numbered from `first`, escaped a whole batch at a time (a few C-level
+    passes over one string instead of one Python call per cell); None when a cell is not text
+    or holds a separator (then `_rows_xml` goes cell by cell)."""
+    try:
+        joined = _ROW.join([_CELL.join(row) for row in rows])
+    except TypeError:  # a number or None among the cells
+        return None
+    cells = sum(map(len, rows))
+    if joined.count(_CELL) != cells - len(rows) or joined.count(_ROW) != len(rows) - 1:
+        return None
+    if _ILLEGAL_BUT_SEPARATORS.search(joined):
+        joined = _ILLEGAL_BUT_SEPARATORS.sub("", joined)
+    joined = _escaped(joined).replace(_CELL, _INLINE_END + _INLINE)
+    xml = "".join([f'<row r="{n}">{_INLINE}{row}{_INLINE_END}</row>'
+                   for n, row in enumerate(joined.split(_ROW), first)])
+    return xml.replace(_INLINE + _INLINE_END, "<c/>")
+
+
+def _rows_xml(rows: list, first: int) -> str:
+    """Rows numbered from `first`: text rows a batch at a time, others cell by cell."""
+    fast = _text_rows_xml(rows, first)
+    if fast is not None:
+        return fast
     out = []
     number = first
     for row in rows:
-        if all(type(v) is str for v in row):
-            cells = "".join(
-                f'<c t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>' if v else "<c/>"
-                for v in map(_text, row))
-        else:
-            cells = "".join(map(_cell, row))
-        out.append(f'<row r="{number}">{cells}</row>')
+        out.append(f'<row r="{number}">{"".join(map(_cell, row))}</row>')
         number += 1
     return "".join(out)
 
