@@ -68,13 +68,17 @@ class ComplaintView(ComplaintScope, ModelView):
                     "status", "assignee", "respondent", "respondent_department", "complainant", "complainant.phone",
                     "description", "plan_measures", "plan_deadline", "plan_owner", "resolution", "void_reason",
                     "received_at", "acknowledged_at", "resolved_at", "closed_at", "created_by"]
+    # "complainant" and "deadlines" carry the reports' filters (repeat complaints, returns,
+    # deadlines met in time or decided), so a count on a report opens exactly its cases.
     search_columns = ["case_number", "overdue_since", "status", "tier", "category", "office", "urgency", "grade",
-                      "validity", "channel", "received_at", "description", "assignee", "respondent"]
+                      "validity", "channel", "received_at", "description", "assignee", "respondent", "complainant",
+                      "deadlines"]
     search_form_extra_fields = {
         "status": enum_filter(Status), "urgency": enum_filter(Urgency), "grade": enum_filter(Grade),
         "validity": enum_filter(Validity), "channel": enum_filter(Channel),
         "tier": SelectField(choices=[(t.value, t.label) for t in Tier]),
-        "overdue_since": SelectField(choices=[("1", "✓")]),
+        "overdue_since": SelectField(choices=[("1", "✓")]), "complainant": SelectField(choices=[("1", "✓")]),
+        "deadlines": enum_filter(DeadlineKind),
     }
     order_columns = ["case_number", "received_at", "urgency", "tier", "status"]
     # The list shows the complainant by name only; phone stays on the detail page (confidential).

@@ -121,7 +121,8 @@ class ReportView(BaseView):
             template, report=report, period=period, office_id=office_id,
             offices=rules.scope_offices(db.session, actor), columns=presentation.columns(report),
             figure_rows=presentation.figure_rows(report), tables=presentation.breakdown_tables(report),
-            trend=presentation.trend_table(report), charts=presentation.charts(report, _cases_link),
+            trend=presentation.trend_table(report), office_table=presentation.office_table(report),
+            on_time_table=presentation.on_time_table(report), charts=presentation.charts(report, _cases_link),
             pareto=report.pareto(), cases_link=_cases_link, may_export=may_export(),
             percent=presentation.percent, **context)
 
