@@ -17,12 +17,14 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import User
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app.complaints.enums import Channel, Grade, Status, Urgency, Validity
@@ -30,6 +32,7 @@ from app.complaints.formatting import FIELD_LABELS
 from app.complaints.models import Category, Complainant, Complaint
 from app.core import clock
 from app.core.enums import Tier
+from app.core.errors import WorkflowError
 from app.core.formatting import person_name
 from app.core.models import Office
 from app.core.params import MAX_YEAR, MIN_YEAR
@@ -318,9 +321,9 @@ class ComplaintRows(Batches):
     - `in_database=False`: every cell in Python from the stored values (SQLite in a zone with
       daylight saving; and the reference the tests hold the database's work against)."""
 
-    def __init__(self, session: Session, query, personal_data: bool, batch_rows: int = BATCH_ROWS,
+    def __init__(self, session: Session, query, personal_data: bool, batch_rows: int | None = None,
                  in_database: bool = True):
-        self.session, self.personal_data, self.batch_rows = session, personal_data, batch_rows
+        self.session, self.personal_data, self.batch_rows = session, personal_data, batch_rows or BATCH_ROWS
         self.dialect = session.get_bind().dialect.name
         self.zone = clock.zone()
         self.labels = _Labels(session)
@@ -480,10 +483,46 @@ def _lookup(name: str, mapping: dict):
     return sa.values(sa.column("id", sa.Integer), sa.column("label", sa.Text), name=name).data(rows)
 
 
-def complaint_rows(session: Session, query, personal_data: bool, batch_rows: int = BATCH_ROWS,
+def complaint_rows(session: Session, query, personal_data: bool, batch_rows: int | None = None,
                    in_database: bool = True) -> ComplaintRows:
     """The rows of a complaint list query as on screen (see ComplaintRows)."""
     return ComplaintRows(session, query, personal_data, batch_rows, in_database)
+
+
+# ---------------------------------------------------------------------------------------
+# Room for everyone else
+# ---------------------------------------------------------------------------------------
+
+
+class ExportsBusy(WorkflowError):
+    """This server process is already streaming as many exports as it lets run at once."""
+
+    http_status = 429
+
+
+_slots_lock = threading.Lock()
+
+
+def take_slot(app) -> Callable[[], None]:
+    """One of the EXPORTS_AT_ONCE exports a server process streams at a time (each holds a
+    worker thread and a database connection until its download ends), so that a few long
+    exports never leave the other users waiting; ExportsBusy when all are taken. Returns the
+    function that gives the slot back (it may be called more than once)."""
+    size = int(app.config.get("EXPORTS_AT_ONCE", 2))
+    with _slots_lock:
+        held = app.extensions.get("export_slots")
+        if held is None or held[0] != size:
+            held = app.extensions["export_slots"] = (size, threading.BoundedSemaphore(size))
+    semaphore = held[1]
+    if not semaphore.acquire(blocking=False):
+        raise ExportsBusy(_("Other exports are running on the server right now. Please try again in a minute."))
+    given_back = threading.Event()
+
+    def give_back():
+        if not given_back.is_set():
+            given_back.set()
+            semaphore.release()
+    return give_back
 
 
 # ---------------------------------------------------------------------------------------
@@ -501,15 +540,20 @@ def start_record(session: Session, user_id: int, kind: str, file_format: str, fi
     return record.id
 
 
-def recorded_stream(engine, record_id: int, file_format: str, headers, rows: Iterable, title: str) -> Iterator[bytes]:
+def recorded_stream(engine, record_id: int, file_format: str, headers, rows: Iterable, title: str,
+                    give_back: Callable[[], None] = lambda: None) -> Iterator[bytes]:
     """The file's bytes; when the download ends, or the browser breaks it off, store how many
     rows were written and whether it completed — on a connection of its own, since the rows'
-    server-side cursor may still hold the session's transaction."""
+    server-side cursor may still hold the session's transaction — and give the export's slot
+    back."""
     counter, completed = Counter(), False
     try:
         yield from file_chunks(file_format, headers, rows, title, counter)
         completed = True
     finally:
-        with engine.begin() as conn:
-            conn.execute(sa.update(ExportRecord).where(ExportRecord.id == record_id)
-                         .values(rows=counter.rows, completed=completed))
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.update(ExportRecord).where(ExportRecord.id == record_id)
+                             .values(rows=counter.rows, completed=completed))
+        finally:
+            give_back()

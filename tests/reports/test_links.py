@@ -69,7 +69,7 @@ def listed(client, url: str) -> set[str]:
 
 
 def figure_row(page: str, key: str) -> str:
-    match = re.search(rf'<tr data-figure="{key}">(.*?)</tr>', page, re.S)
+    match = re.search(rf'<tr data-figure="{key}">(.*?)</tr>', page, re.DOTALL)
     assert match, key
     return match.group(1)
 
@@ -93,16 +93,16 @@ def test_counts_that_had_no_link_now_have_one(gm_client, month_of_cases):
     # Repeat complaints, returns, each on-time rate's two counts, and "not graded".
     for key in ("repeats", "returns"):
         assert links_of(figure_row(page, key)), key
-    on_time = re.findall(r'<tr data-figure="on_time_rate">(.*?)</tr>', page, re.S)
+    on_time = re.findall(r'<tr data-figure="on_time_rate">(.*?)</tr>', page, re.DOTALL)
     acknowledge = links_of(on_time[0])
     # Beijing's receipt deadlines: one met in time, one met late, one missed; the resolved case's
     # was cancelled when it was resolved, and the last one is not due yet.
     assert [n for _href, n in acknowledge[:2]] == [1, 3]
     assert "33.3 % (" in on_time[0]
-    ungraded = re.search(r'<table[^>]*id="table-grade".*?</table>', page, re.S).group(0)
+    ungraded = re.search(r'<table[^>]*id="table-grade".*?</table>', page, re.DOTALL).group(0)
     not_graded_row = ungraded[ungraded.rindex("<tr>"):]
     assert links_of(not_graded_row)
-    trend = re.search(r'<table[^>]*id="table-trend".*?</table>', page, re.S).group(0)
+    trend = re.search(r'<table[^>]*id="table-trend".*?</table>', page, re.DOTALL).group(0)
     november = trend[trend.index('<th scope="row">2026-11</th>'):]
     assert len(links_of(november[:november.index("</tr>")])) >= 3   # received, resolved and valid
 
@@ -110,7 +110,7 @@ def test_counts_that_had_no_link_now_have_one(gm_client, month_of_cases):
 def test_each_bar_opens_exactly_its_cases(gm_client, month_of_cases):
     page = gm_client.get("/reports/dashboard?start=2026-11").get_data(as_text=True)
     charts = json.loads(html.unescape(re.search(
-        r'<script type="application/json" id="report-charts">(.*?)</script>', page, re.S).group(1)))
+        r'<script type="application/json" id="report-charts">(.*?)</script>', page, re.DOTALL).group(1)))
     checked = 0
     for chart in charts:
         if chart["kind"] == "percent":
@@ -124,7 +124,7 @@ def test_each_bar_opens_exactly_its_cases(gm_client, month_of_cases):
 def test_the_on_time_bars_open_the_cases_whose_deadline_was_decided(gm_client, month_of_cases):
     page = gm_client.get("/reports/dashboard?start=2026-11").get_data(as_text=True)
     charts = json.loads(html.unescape(re.search(
-        r'<script type="application/json" id="report-charts">(.*?)</script>', page, re.S).group(1)))
+        r'<script type="application/json" id="report-charts">(.*?)</script>', page, re.DOTALL).group(1)))
     on_time = next(c for c in charts if c["id"] == "chart-on-time")
     acknowledge = on_time["links"][0]
     # Three in Beijing (see above) and both in Shanghai (one met in time, one missed).
