@@ -14,6 +14,7 @@ follow PostgreSQL's CSV rules (rows end with a line feed, a cell is quoted only 
 a comma, a quote or a line break)."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
@@ -165,9 +166,11 @@ def file_chunks(file_format: str, headers, rows, title: str, counter: Counter | 
     database write the CSV)."""
     counter = counter or Counter()
     if file_format == "csv":
-        if isinstance(rows, ComplaintRows) and rows.copies_csv:
+        if isinstance(rows, ComplaintRows) and rows.uses_copy:
             return rows.csv_copy(headers, counter)
         return csv_chunks(headers, counter.counted(_as_batches(rows)))
+    if isinstance(rows, ComplaintRows) and rows.uses_copy:
+        return xlsx.xlsx_chunks(headers, counter.counted(rows.copied_batches()), title, neutralise)
     return xlsx.xlsx_chunks(headers, counter.counted(_as_batches(rows)), title, neutralise)
 
 
@@ -290,7 +293,9 @@ class _Labels:
 
     def __init__(self, session: Session):
         def label(text):
-            return neutralise(str(text))
+            # Names typed on the admin screens, which refuse control characters; stored ones
+            # that hold some lose them (a spreadsheet cell cannot hold them).
+            return neutralise(xlsx.xml_safe(str(text)))
 
         self.enums = {cls: {m.name: label(m.label) for m in cls} for cls in (Channel, Urgency, Grade, Validity, Status)}
         self.tiers = {t.value: label(t.label) for t in Tier}
@@ -332,7 +337,7 @@ class ComplaintRows(Batches):
             self.mode = "python"
         else:
             self.mode = "postgresql" if self.dialect == "postgresql" else "sqlite"
-        self.copies_csv = self.mode == "postgresql"
+        self.uses_copy = self.mode == "postgresql"
         self.statement = self._statement(query, offset)
 
     # ---- the query -------------------------------------------------------------------
@@ -447,19 +452,26 @@ class ComplaintRows(Batches):
 
     # ---- PostgreSQL's COPY -------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def _copy(self, statement, options: str):
+        """PostgreSQL's COPY of `statement` (its rows one message each), on the session's own
+        connection and transaction. The values are bound by psycopg on the client: COPY takes
+        no server-side parameters."""
+        compiled = statement.compile(dialect=self.session.get_bind().dialect)
+        state = compiled.construct_expanded_state()
+        params = {key: state.processors[key](value) if key in state.processors else value
+                  for key, value in state.parameters.items()}
+        driver_connection = self.session.connection().connection.dbapi_connection
+        with driver_connection.cursor() as cursor, \
+                cursor.copy(f"COPY ({state.statement}) TO STDOUT WITH ({options})", params) as copy:
+            yield copy
+
     def csv_copy(self, headers: list[str], counter: Counter) -> Iterator[bytes]:
         """The CSV file: the byte-order mark and header, then COPY's own bytes of the query,
         passed on in pieces of about COPY_CHUNK_BYTES. Each row comes as one COPY message,
         so counting them counts the rows sent."""
-        compiled = self.copy_statement.compile(dialect=self.session.get_bind().dialect)
-        state = compiled.construct_expanded_state()
-        params = {key: state.processors[key](value) if key in state.processors else value
-                  for key, value in state.parameters.items()}
-        # The values are bound by psycopg on the client (COPY takes no server-side parameters).
-        sql = f"COPY ({state.statement}) TO STDOUT WITH (FORMAT csv)"
         yield csv_header(headers)
-        driver_connection = self.session.connection().connection.dbapi_connection
-        with driver_connection.cursor() as cursor, cursor.copy(sql, params) as copy:
+        with self._copy(self.copy_statement, "FORMAT csv") as copy:
             buffer = bytearray()
             for row in copy:
                 buffer += row
@@ -469,6 +481,21 @@ class ComplaintRows(Batches):
                     buffer.clear()
             if buffer:
                 yield bytes(buffer)
+
+    def copied_batches(self) -> Iterator[xlsx.CopiedRows]:
+        """The rows for a spreadsheet as COPY writes them, batch_rows at a time, with \\x01
+        between cells and \\x02 as the quote: `xlsx` makes the XML of a whole batch at once."""
+        size, columns = self.batch_rows, len(COMPLAINT_COLUMNS)
+        options = f"FORMAT csv, DELIMITER E'{xlsx.COPY_DELIMITER_SQL}', QUOTE E'{xlsx.COPY_QUOTE_SQL}'"
+        with self._copy(self.copy_statement, options) as copy:
+            batch = xlsx.CopiedRows(columns=columns)
+            for row in copy:
+                batch.append(row)
+                if len(batch) == size:
+                    yield batch
+                    batch = xlsx.CopiedRows(columns=columns)
+            if batch:
+                yield batch
 
 
 def _non_empty(mapping: dict) -> dict:

@@ -8,6 +8,8 @@ the end). A sheet that is full (1,048,576 rows, the header included) continues o
 known — the order of the parts inside a zip does not matter to readers."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 from typing import Callable, Iterable, Iterator
 from xml.sax.saxutils import quoteattr
@@ -76,6 +78,11 @@ def sheet_title(title: str, number: int) -> str:
     return clean if number == 1 else f"{clean} {number}"
 
 
+def xml_safe(text: str) -> str:
+    """`text` without the characters XML cannot hold."""
+    return _ILLEGAL.sub("", text) if _ILLEGAL.search(text) else text
+
+
 def _text(value: str) -> str:
     if _ILLEGAL.search(value):
         value = _ILLEGAL.sub("", value)
@@ -122,8 +129,59 @@ def _text_rows_xml(rows: list, first: int) -> str | None:
     return xml.replace(_INLINE + _INLINE_END, "<c/>")
 
 
-def _rows_xml(rows: list, first: int) -> str:
-    """Rows numbered from `first`: text rows a batch at a time, others cell by cell."""
+# Rows as PostgreSQL's COPY writes them for a sheet (export.ComplaintRows.copied_batches): CSV
+# in UTF-8 with \x01 between cells and \x02 as the quote (a cell is quoted when it holds a line
+# break, or one of these two), a line feed after each row.
+COPY_DELIMITER_SQL, COPY_QUOTE_SQL = "\\x01", "\\x02"
+_INLINE_BYTES, _INLINE_END_BYTES = _INLINE.encode(), _INLINE_END.encode()
+_BYTE_ESCAPES = ((b"&", b"&amp;"), (b"<", b"&lt;"), (b">", b"&gt;"), (b"\r", b"&#13;"))
+# Control bytes XML cannot hold, the quote among them (\x01 and \x03 separate cells and rows).
+_DROPPED_BYTES = bytes([2, *range(4, 9), 11, 12, *range(14, 32)])
+
+
+class CopiedRows(list):
+    """A batch of rows of `columns` cells as COPY wrote them (see above); a slice is one too."""
+
+    def __init__(self, rows=(), columns: int = 0):
+        super().__init__(rows)
+        self.columns = columns
+
+    def __getitem__(self, index):
+        item = super().__getitem__(index)
+        return CopiedRows(item, self.columns) if isinstance(index, slice) else item
+
+    def parsed(self) -> list[list[str]]:
+        text = b"".join(self).decode("utf-8")
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter="\x01", quotechar="\x02"))
+
+
+def _copied_rows_xml(rows: CopiedRows, first: int) -> bytes | None:
+    """The XML of rows as COPY wrote them, numbered from `first`, made with a few passes over
+    the batch's bytes (the markup characters are ASCII, never inside a UTF-8 sequence): rows
+    are joined by \\x03 after their line feed (a line break inside a cell stays one), the
+    quotes and other control bytes dropped. None when a cell held a separator or a character
+    XML cannot hold that is not a control byte (then the rows are read as CSV)."""
+    joined = b"\x03".join(rows).translate(None, _DROPPED_BYTES)
+    if joined.count(b"\x01") != len(rows) * (rows.columns - 1) or joined.count(b"\x03") != len(rows) - 1 \
+            or b"\xef\xbf\xbe" in joined or b"\xef\xbf\xbf" in joined:  # U+FFFE, U+FFFF
+        return None
+    for character, escaped in _BYTE_ESCAPES:
+        if character in joined:
+            joined = joined.replace(character, escaped)
+    joined = joined.replace(b"\x01", _INLINE_END_BYTES + _INLINE_BYTES)
+    xml = b"".join([b'<row r="%d">%s%s%s</row>' % (n, _INLINE_BYTES, row, _INLINE_END_BYTES)
+                    for n, row in enumerate(joined[:-1].split(b"\n\x03"), first)])
+    return xml.replace(_INLINE_BYTES + _INLINE_END_BYTES, b"<c/>")
+
+
+def _rows_xml(rows: list, first: int) -> str | bytes:
+    """Rows numbered from `first`: rows as COPY wrote them and text rows a batch at a time,
+    others cell by cell."""
+    if isinstance(rows, CopiedRows):
+        xml = _copied_rows_xml(rows, first)
+        if xml is not None:
+            return xml
+        rows = rows.parsed()
     fast = _text_rows_xml(rows, first)
     if fast is not None:
         return fast
@@ -174,7 +232,8 @@ def xlsx_chunks(headers: list[str], batches: Iterable[list], title: str, neutral
                 return
             if len(batch) > room:
                 batch, leftover = batch[:room], batch[room:]
-            yield _rows_xml(batch, used + 1).encode("utf-8")
+            xml = _rows_xml(batch, used + 1)
+            yield xml if isinstance(xml, bytes) else xml.encode("utf-8")
             used += len(batch)
 
     def finish():

@@ -319,7 +319,7 @@ def test_the_databases_csv_and_pythons_are_the_same_bytes(app, hostile_cases, zo
     headers = export.complaint_headers()
     in_database = export.complaint_rows(db.session, query, personal)
     if db.engine.dialect.name == "postgresql":
-        assert in_database.copies_csv    # PostgreSQL's COPY writes the file
+        assert in_database.uses_copy    # PostgreSQL's COPY writes the file
     by_database = b"".join(export.file_chunks("csv", headers, in_database, "t"))
     by_python = b"".join(export.file_chunks("csv", headers, export.complaint_rows(db.session, query, personal,
                                                                                    in_database=False), "t"))
@@ -334,3 +334,53 @@ def test_the_databases_csv_and_pythons_are_the_same_bytes(app, hostile_cases, zo
     if zone == "Asia/Shanghai":
         received = {row[1] for row in rows[1:]}
         assert {"2000-01-01 00:30", "2026-11-30 23:59", "2026-12-01 00:00", "2026-12-01 07:59"} <= received
+
+
+@pytest.mark.parametrize("personal", [False, True])
+def test_the_databases_xlsx_and_pythons_hold_the_same_cells(hostile_cases, personal, tmp_path):
+    from app.complaints.models import Complaint
+
+    query = db.session.query(Complaint).order_by(Complaint.received_at.desc(), Complaint.id)
+    headers = export.complaint_headers()
+    sheets = []
+    for in_database in (True, False):
+        rows = export.complaint_rows(db.session, query, personal, in_database=in_database)
+        path = tmp_path / f"{in_database}.xlsx"
+        path.write_bytes(b"".join(export.file_chunks("xlsx", headers, rows, "投诉")))
+        sheets.append([list(r) for r in load_workbook(path).active.iter_rows(values_only=True)])
+    assert sheets[0] == sheets[1]
+    cells = {cell for row in sheets[0] for cell in row}
+    assert len(sheets[0]) == len(HOSTILE) + 1
+    # Text as typed, minus what XML cannot hold; formulas neutralised; a carriage return kept.
+    assert {"'=HYPERLINK(\"http://evil.example\",\"点我\")", "'\rCR", "中间\r回车", "控制字符\x7f", "Windows\r\n换行",
+            "😀 表情", "  前后空格  ", "a,b", 'say "hi"', "back\\slash", "两行\n第二行"} <= cells
+    assert ("13812345678" in cells) is personal
+
+
+def test_rows_as_copy_writes_them_make_the_same_sheets_and_continue_past_a_full_one(tmp_path):
+    from app.reports import xlsx
+
+    # As COPY writes them: cells split by \x01, a cell with a line break quoted by \x02.
+    copied = xlsx.CopiedRows([b"1\x01<&>\n", b"2\x01\x02two\nlines\x02\n", b"3\x01\n", "4\x01\x02中文\r\x02\n".encode(),
+                              b"5\x01\x02ends with a break\n\x02\n"], columns=2)
+    data = b"".join(xlsx.xlsx_chunks(["n", "text"], [copied[:2], copied[2:]], "投诉", export.neutralise,
+                                     sheet_max_rows=3))
+    path = tmp_path / "copied.xlsx"
+    path.write_bytes(data)
+    book = load_workbook(path)
+    assert book.sheetnames == ["投诉", "投诉 2", "投诉 3"]
+    assert [[list(r) for r in sheet.iter_rows(values_only=True)] for sheet in book.worksheets] == [
+        [["n", "text"], ["1", "<&>"], ["2", "two\nlines"]],
+        [["n", "text"], ["3", None], ["4", "中文\r"]],
+        [["n", "text"], ["5", "ends with a break\n"]]]
+
+
+def test_copied_rows_holding_separators_or_control_characters_are_read_as_csv(tmp_path):
+    from app.reports import xlsx
+
+    copied = xlsx.CopiedRows([b"1\x01\x02a\x01b\x02\n", b"2\x01\x02say \x02\x02hi\x02\x02\x02\n", b"3\x01c\x04d\x03e\n",
+                              "4\x01x\ufffey".encode() + b"\n"], columns=2)
+    path = tmp_path / "odd.xlsx"
+    path.write_bytes(b"".join(xlsx.xlsx_chunks(["n", "text"], [copied], "t", export.neutralise)))
+    assert [list(r) for r in load_workbook(path).active.iter_rows(values_only=True)] == [
+        ["n", "text"], ["1", "ab"], ["2", "say hi"], ["3", "cde"], ["4", "xy"]]
