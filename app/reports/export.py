@@ -6,12 +6,13 @@ Excel files are streamed as they are written (`xlsx`); beyond one sheet's 1,048,
 rows continue on further sheets. Rows go through in batches (a server-side cursor's fetch,
 one csv writerows, one encode), never one Python call per cell.
 
-A complaint list's CSV on PostgreSQL is the database's own `COPY (…) TO STDOUT WITH CSV` of a
-query that already renders every cell as the screen shows it (labels, local times, masked
-phones, neutralised text): Python only prepends the byte-order mark and the translated header
-and passes the bytes on. Elsewhere Python writes the same bytes from batches of tuples; both
-follow PostgreSQL's CSV rules (rows end with a line feed, a cell is quoted only when it holds
-a comma, a quote or a line break)."""
+A complaint list on PostgreSQL is the database's own `COPY (…) TO STDOUT` of a query that
+already renders every cell as the screen shows it (labels, local times, masked phones,
+neutralised text): for CSV, Python only prepends the byte-order mark and the translated header
+and passes the bytes on; for Excel, it turns each batch of COPY's rows into the sheet's XML.
+Elsewhere Python writes the same bytes from batches of tuples; both follow PostgreSQL's CSV
+rules (rows end with a line feed, a cell is quoted only when it holds a comma, a quote or a
+line break)."""
 from __future__ import annotations
 
 import contextlib
@@ -320,7 +321,7 @@ class ComplaintRows(Batches):
     Where the cells are made:
     - PostgreSQL: all in SQL (labels from CASE and joined VALUES lists built from the same
       dictionaries as the screens, local times with the database's zone rules, masking,
-      neutralising); the CSV is the database's own COPY of that query.
+      neutralising); the files are made from the database's own COPY of that query.
     - SQLite: local times (when the zone keeps one offset), masking and neutralising in SQL;
       Python maps ids and enum names to labels with dictionaries.
     - `in_database=False`: every cell in Python from the stored values (SQLite in a zone with

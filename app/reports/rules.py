@@ -25,7 +25,7 @@ from app.complaints.filters import (
     deadline_met_in_time,
     repeat_clause,
 )
-from app.complaints.models import Category, Complaint, ComplaintDeadline
+from app.complaints.models import Category, Complainant, Complaint, ComplaintDeadline
 from app.complaints.workflow import visible_clause
 from app.core import clock
 from app.core.formatting import person_name
@@ -336,11 +336,12 @@ def _repeats(session, cohort, per_office, total):
     """Repeat complaints: a case whose room had a case of the same category in the 90 days
     before it (rooms left empty are not compared); and cases the complainant came back on.
     The clauses are the complaint list's filters of the same name."""
-    dialect = session.get_bind().dialect.name
-    for attribute, clause in (("repeats", repeat_clause(dialect)), ("returns", came_back_clause())):
-        stmt = sa.select(Complaint.office_id, sa.func.count(Complaint.id)).where(cohort, clause) \
-            .group_by(Complaint.office_id)
-        for office_id, n in session.execute(stmt):
+    repeats = (sa.select(Complaint.office_id, sa.func.count(Complaint.id))
+               .join(Complainant, Complainant.id == Complaint.complainant_id)
+               .where(cohort, repeat_clause(session.get_bind().dialect.name, Complainant)))
+    returns = sa.select(Complaint.office_id, sa.func.count(Complaint.id)).where(cohort, came_back_clause())
+    for attribute, stmt in (("repeats", repeats), ("returns", returns)):
+        for office_id, n in session.execute(stmt.group_by(Complaint.office_id)):
             setattr(per_office[office_id], attribute, n)
             setattr(total, attribute, getattr(total, attribute) + n)
 

@@ -134,3 +134,12 @@ def test_the_on_time_bars_open_the_cases_whose_deadline_was_decided(gm_client, m
 
 def test_a_deadline_filter_that_names_no_deadline_is_refused(gm_client):
     assert gm_client.get("/complaints/list/?_flt_0_deadlines=SOON").status_code == 400
+
+
+def test_a_figures_list_exports_with_the_same_cases(gm_client, month_of_cases):
+    page = gm_client.get("/reports/dashboard?start=2026-11").get_data(as_text=True)
+    for key in ("repeats", "returns", "on_time_rate"):
+        for href, count in links_of(figure_row(page, key)):
+            query = href.split("?", 1)[1]
+            exported = gm_client.get("/reports/export/complaints.csv?" + query).get_data().decode("utf-8-sig")
+            assert set(CASE_NUMBER.findall(exported)) == listed(gm_client, href) and count, key
