@@ -46,6 +46,9 @@ FAB_SECURITY_MANAGER_CLASS = "app.core.security.ComplaintSecurityManager"
 FAB_INDEX_VIEW = "app.complaints.views.HomeView"
 FAB_BASE_TEMPLATE = "complaints/baselayout.html"
 FAB_API_MAX_PAGE_SIZE = 100
+# Exports one server process streams at a time (each holds a worker thread until its download
+# ends); more are refused with a message, so the other users are always served.
+EXPORTS_AT_ONCE = int(os.environ.get("EXPORTS_AT_ONCE", "2"))
 # Largest page a list screen serves; bigger or malformed psize_* values are clamped.
 LIST_MAX_PAGE_SIZE = 100
 # Lists and dashboard figures count exactly up to this many rows, then show "10,000+" and page

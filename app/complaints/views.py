@@ -70,8 +70,11 @@ class ComplaintView(ComplaintScope, ModelView):
                     "status", "assignee", "respondent", "respondent_department", "complainant", "complainant.phone",
                     "description", "plan_measures", "plan_deadline", "plan_owner", "resolution", "void_reason",
                     "received_at", "acknowledged_at", "resolved_at", "closed_at", "created_by"]
+    # "events" and "deadlines" carry the reports' filters (repeat complaints, returns,
+    # deadlines met in time or decided), so a count on a report opens exactly its cases.
     search_columns = ["case_number", "overdue_since", "status", "tier", "category", "office", "urgency", "grade",
-                      "validity", "channel", "received_at", "description", "complainant", "assignee", "respondent"]
+                      "validity", "channel", "received_at", "description", "complainant", "assignee", "respondent",
+                      "events", "deadlines"]
     search_form_extra_fields = {
         "status": enum_filter(Status), "urgency": enum_filter(Urgency), "grade": enum_filter(Grade),
         "validity": enum_filter(Validity), "channel": enum_filter(Channel),
@@ -79,7 +82,9 @@ class ComplaintView(ComplaintScope, ModelView):
         "overdue_since": SelectField(choices=[("1", "✓")]),
         # Searched by name, phone or room (complaints/filters.py), never chosen from a list.
         "complainant": StringField(FIELD_LABELS["complainant"]),
-    }
+        "events": SelectField(choices=[("1", "✓")]),
+        "deadlines": enum_filter(DeadlineKind),
+   }
     order_columns = ["case_number", "received_at", "urgency", "tier", "status"]
     # The list shows the complainant by name only; phone stays on the detail page (confidential).
     label_columns = FIELD_LABELS
