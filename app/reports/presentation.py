@@ -109,7 +109,7 @@ def figure_rows(report: Report) -> list[Row]:
         rate("valid_rate", _l("Valid complaint rate (of households)"), lambda f: f.valid_rate, "< 1 %"),
         Row("repeats", str(_l("Repeat complaints (same room and category within 90 days)")),
             [Cell(str(f.repeats)) for f in per]),
-        Row("returns", str(_l("Complainant came back on the same case (appeal or not satisfied)")),
+        Row("returns", str(_l("Complainant came back on the same case (appeal, not satisfied or repeat call)")),
             [Cell(str(f.returns)) for f in per]),
     ]
     return rows

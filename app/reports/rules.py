@@ -36,8 +36,9 @@ RESOLVED_STATES = (Status.RESOLVED, Status.CONFIRMED, Status.CLOSED)
 OPEN_STATES = tuple(Status.open_states())
 # Repeat complaint: the same room and category again within 90 days (issue 9; domain.md: Statistics).
 REPEAT_WINDOW_DAYS = 90
-# The complainant came back on the same case: an appeal, or "not satisfied" with the result.
-RETURN_EVENTS = (EventKind.APPEALED, EventKind.NOT_SATISFIED)
+# The complainant came back on the same case: an appeal, "not satisfied" with the result, or a
+# repeat call recorded on the case at intake.
+RETURN_EVENTS = (EventKind.APPEALED, EventKind.NOT_SATISFIED, EventKind.REPEAT_CALL)
 TREND_MONTHS = 12
 
 # Targets and where they come from: (comparison, threshold as a fraction).
