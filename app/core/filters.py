@@ -151,12 +151,21 @@ _PARSED = {fab: ours for fab, ours in (
 )}
 
 
-class FilterConverter(SQLAFilterConverter):
-    """FAB's filters for each column type, in FAB's order (so `_flt_<n>_` keeps its meaning),
-    each reading its value with the one parser: enum names with parse_enum, numbers with
-    parse_int, dates with parse_date and parse_datetime, related rows' ids like primary keys."""
+def _contains_first(classes):
+    # A screen's new filter starts at the first of its column's filters: for text that is
+    # "contains", what staff mean when they type part of a name or a description.
+    if sqla_filters.FilterContains not in classes:
+        return classes
+    return [sqla_filters.FilterContains] + [cls for cls in classes if cls is not sqla_filters.FilterContains]
 
-    conversion_table = tuple((test, [_PARSED.get(cls, cls) for cls in classes])
+
+class FilterConverter(SQLAFilterConverter):
+    """FAB's filters for each column type, in FAB's order except that text columns offer
+    "contains" first (`_flt_<n>_` names a filter by this order), each reading its value with
+    the one parser: enum names with parse_enum, numbers with parse_int, dates with parse_date
+    and parse_datetime, related rows' ids like primary keys."""
+
+    conversion_table = tuple((test, [_PARSED.get(cls, cls) for cls in _contains_first(classes)])
                              for test, classes in SQLAFilterConverter.conversion_table)
 
 
