@@ -4,8 +4,8 @@ intake. Plain Python over a session; screens and filters call it.
 Offices hold hundreds of thousands of cases, so every lookup here is an exact or prefix match
 on an indexed column, each on its own (combined with UNION), within the user's offices — never
 a LIKE '%…%' over the table: case numbers (unique index, and a pattern index for prefixes),
-complainants' names (office, name prefix), rooms (office, room), whole phones (office, phone)
-and their last four digits (office, phone_last4)."""
+complainants' names (office, name prefix), rooms (office, room), and phones by their last four
+digits (office, phone_last4), whole ones compared digit by digit among those."""
 from __future__ import annotations
 
 import re
@@ -69,6 +69,15 @@ def phone_digits(text: str) -> str | None:
     return digits if digits.isascii() and digits.isdigit() else None
 
 
+def _phone_is(digits: str):
+    """SQL condition: the phone, however its digits were spaced when taken, is `digits`. The
+    index on the last four digits finds the few candidates; their digits are compared then."""
+    stored = Complainant.phone
+    for separator in " -()+.":
+        stored = sa.func.replace(stored, separator, "")
+    return sa.and_(Complainant.phone_last4 == digits[-4:], stored == digits)
+
+
 def quick_search_clause(session: Session, actor: Actor, text) -> sa.ColumnElement:
     """SQL condition: the case's number starts with `text`, or its complainant's name starts
     with it, their room is it, their phone is it (whole), or the phone's last four digits are
@@ -81,10 +90,10 @@ def quick_search_clause(session: Session, actor: Actor, text) -> sa.ColumnElemen
         return sa.false()
     conditions = [Complainant.name.like(_prefix_pattern(text), escape="\\"), Complainant.room == text]
     digits = phone_digits(text)
-    if digits:
-        conditions += [Complainant.phone.in_(sorted({text, digits}))]
-        if len(digits) == 4:
-            conditions.append(Complainant.phone_last4 == digits)
+    if digits and len(digits) == 4:
+        conditions.append(Complainant.phone_last4 == digits)
+    elif digits and len(digits) > 4:
+        conditions.append(_phone_is(digits))
     by_number = sa.select(Complaint.id).where(
         Complaint.case_number.like(_prefix_pattern(text.upper()), escape="\\"),
         Complaint.office_id.in_(offices))
@@ -112,7 +121,7 @@ def caller_history(session: Session, actor: Actor, phone=None, room=None, office
     digits = phone_digits(phone) if phone else None
     # A few digits name no one yet: wait for a whole number.
     if digits and len(digits) >= 7:
-        conditions.append(Complainant.phone.in_(sorted({phone, digits})))
+        conditions.append(_phone_is(digits))
     room_offices = [office_id] if office_id in offices else offices
     selects = []
     if conditions and offices:

@@ -148,3 +148,22 @@ def test_the_queue_shows_emergencies_first_then_the_nearest_deadline(browser, li
     page.wait_for_url("**_oc_MyQueueView=deadline_state**")
     assert page.locator("a.case-link").all_inner_texts() == \
         [general_soon.case_number, general_later.case_number, emergency.case_number]
+
+
+def test_a_list_takes_a_date_filter_with_a_chinese_picker_from_monday(browser, live_server, world, new_case):  # noqa: F811
+    new_case()
+    base = live_server.url().rstrip("/")
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    log_in(page, base, "cs")
+    page.goto(base + "/complaints/list/")
+    page.click("a.accordion-toggle")
+    page.click("#filter_form button.dropdown-toggle")
+    page.click("a.filter[name=received_at]")
+    page.locator("#filter_form input.filter_val").last.click()
+    picker = page.locator(".datepicker-dropdown")
+    picker.wait_for(state="visible")
+    assert picker.locator("th.dow").all_inner_texts()[:2] == ["一", "二"]
+    assert "月" in picker.locator(".datepicker-switch").first.inner_text()
+    assert errors == []

@@ -25,7 +25,7 @@ def listed(client, url) -> list[str]:
 
 def search_widget(page) -> tuple[dict, dict]:
     """The labels and the filters per column FAB's search widget is given."""
-    call = re.search(r"new AdminFilters\(\s*'#filter_form',\s*(\{.*?\}),\s*(\{.*?\}),\s*(\{.*?\}),", page, re.S)
+    call = re.search(r"new AdminFilters\(\s*'#filter_form',\s*(\{.*?\}),\s*(\{.*?\}),\s*(\{.*?\}),", page, re.DOTALL)
     return json.loads(call.group(1)), json.loads(call.group(3))
 
 
@@ -171,7 +171,7 @@ def test_a_filtered_list_says_so_in_its_title_and_shows_its_filters_in_words(cs_
     url = f"/complaints/list/?_flt_0_urgency=EMERGENCY&_flt_0_category={world.categories['REPAIR_COMMON'].id}"
     page = cs_client.get(url).get_data(as_text=True)
     assert "全部投诉(已筛选)" in page
-    filters = re.search(r'<div class="alert alert-info active-filters".*?</div>', page, re.S).group(0)
+    filters = re.search(r'<div class="alert alert-info active-filters".*?</div>', page, re.DOTALL).group(0)
     text = " ".join(re.sub(r"<[^>]+>", " ", filters).split())
     assert "紧急程度 等于 紧急" in text and "类别 关联 设施设备/报修 / 共用设施(免费)" in text
     assert 'href="/complaints/list/"' in filters  # back to the whole list
@@ -184,7 +184,7 @@ def test_a_filtered_list_says_so_in_its_title_and_shows_its_filters_in_words(cs_
 
 def test_the_overdue_link_arrives_filtered(cs_client):
     page = cs_client.get("/complaints/list/?_flt_0_overdue_since=1").get_data(as_text=True)
-    filters = re.search(r'<div class="alert alert-info active-filters".*?</div>', page, re.S).group(0)
+    filters = re.search(r'<div class="alert alert-info active-filters".*?</div>', page, re.DOTALL).group(0)
     assert "全部投诉(已筛选)" in page
     assert " ".join(re.sub(r"<[^>]+>", " ", filters).split()).startswith("筛选条件: 逾期 已逾期 显示全部")
 

@@ -2,7 +2,7 @@
 missing, the time received back-dated to the minute, the caller's open cases, a repeat call
 recorded on its case instead of a duplicate, and the complainant's details corrected later."""
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -40,7 +40,7 @@ def events(case, kind):
 
 def test_the_intake_form_chooses_no_category_and_no_urgency_for_the_call_taker(cs_client):
     page = cs_client.get("/complaints/add").get_data(as_text=True)
-    category = re.search(r'<select[^>]*id="category_id".*?</select>', page, re.S).group(0)
+    category = re.search(r'<select[^>]*id="category_id".*?</select>', page, re.DOTALL).group(0)
     assert re.findall(r"<option[^>]*selected[^>]*>([^<]*)<", category) == [""]  # only the empty choice
     assert 'data-placeholder="请选择类别"' in category
     radios = re.findall(r'<input[^>]*name="urgency"[^>]*>', page)
@@ -91,7 +91,7 @@ def test_a_call_back_dated_to_the_minute_is_received_at_that_local_time(cs_clien
     response = cs_client.post("/complaints/add", data=intake(world, received_at=typed))
     assert response.status_code == 302
     case = db.session.scalars(sa.select(Complaint)).one()
-    assert case.received_at == datetime(2026, 11, 20, 0, 15, tzinfo=timezone.utc)
+    assert case.received_at == datetime(2026, 11, 20, 0, 15, tzinfo=UTC)
     assert case.case_number.startswith("BJ01-20261120-")
 
 

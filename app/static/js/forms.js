@@ -5,7 +5,7 @@
      dropdown opens (with FAB's jQuery 3.6, Select2 4.0.13 leaves the focus on the closed box,
      so typing went nowhere).
    - FAB's date pickers (bootstrap-datepicker) speak the user's language, weeks from Monday,
-     dates written 2026-11-20.
+     dates written 2026-11-20; adding a date filter to a list no longer fails.
    - Times to the minute ([data-minute-picker]) get a picker with hours and minutes (flatpickr);
      what is typed is read like the server reads it, and never wiped when the picker cannot.
    No inline handlers (Content-Security-Policy 'self'). */
@@ -43,6 +43,11 @@
     });
     $.fn.datepicker.defaults.weekStart = 1;
     $.fn.datepicker.defaults.format = "yyyy-mm-dd";
+    // FAB's list filters still call the date-time plugin FAB no longer ships when a date filter
+    // is added (ab_filters.js), which failed; the field has its date picker already.
+    if (!$.fn.datetimepicker) {
+      $.fn.datetimepicker = function () { return this; };
+    }
   }
 
   // ---- Times to the minute -------------------------------------------------------------
@@ -92,8 +97,20 @@
       defaultMinute: start.getMinutes(),
       parseDate: readMoment,
       // The same picker on phones (their own would follow the phone's language and format).
-      disableMobile: true
+      disableMobile: true,
+      // Flatpickr reads the box again on every click elsewhere, emptying it when it cannot:
+      // it closes on such clicks here instead (closeIfElsewhere), leaving the box alone.
+      ignoredFocusElements: [document.body]
     });
+    function closeIfElsewhere(event) {
+      var target = event.target;
+      if (picker.isOpen && target !== input && !picker.calendarContainer.contains(target) &&
+          !$(target).closest(".minute-picker .input-group-addon").length) {
+        picker.close();
+      }
+    }
+    document.addEventListener("mousedown", closeIfElsewhere);
+    document.addEventListener("focusin", closeIfElsewhere);
     // The calendar icon opens the picker too.
     $(input).closest(".minute-picker").find(".input-group-addon").on("click", function () { picker.open(); });
   }
