@@ -1,12 +1,14 @@
 """The complaint fields' labels in the user's language, used by every screen and message, and
 how the complaint lists show case numbers and their active filters."""
+from datetime import datetime
+
 from flask import url_for
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from app.core.enums import LabeledEnum, Tier
-from app.core.formatting import person_name
+from app.core.formatting import local_time, person_name
 
 # One translated label per complaint field, used by every screen.
 FIELD_LABELS = {
@@ -55,6 +57,8 @@ def _filter_value_text(datamodel, column, value) -> str:
         return ""  # the filter's name says it all ("is overdue")
     if isinstance(value, LabeledEnum):
         return str(value.label)
+    if isinstance(value, datetime):
+        return local_time(value) if value.tzinfo else value.strftime("%Y-%m-%d %H:%M")
     if column == "tier" and isinstance(value, int) and value in set(Tier):
         return str(Tier(value).label)
     if datamodel.is_relation(column):

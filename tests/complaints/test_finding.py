@@ -182,6 +182,12 @@ def test_a_filtered_list_says_so_in_its_title_and_shows_its_filters_in_words(cs_
     assert "已筛选" not in cs_client.get("/complaints/list/?_flt_0_complainant_name=").get_data(as_text=True)
 
 
+def test_a_time_filter_reads_in_local_time(cs_client):
+    page = cs_client.get("/complaints/list/?_flt_1_received_at=2026-11-01").get_data(as_text=True)
+    filters = re.search(r'<div class="alert alert-info active-filters".*?</div>', page, re.DOTALL).group(0)
+    assert "受理时间 大于 <strong>2026-11-01 00:00</strong>" in " ".join(filters.split())
+
+
 def test_the_overdue_link_arrives_filtered(cs_client):
     page = cs_client.get("/complaints/list/?_flt_0_overdue_since=1").get_data(as_text=True)
     filters = re.search(r'<div class="alert alert-info active-filters".*?</div>', page, re.DOTALL).group(0)
