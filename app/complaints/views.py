@@ -180,10 +180,13 @@ class ComplaintView(ComplaintScope, ModelView):
         description is the call's note) instead of registering a duplicate."""
         note = (form.description.data or "").strip()
         caller = (form.complainant_name.data or "").strip()
+        if not note:
+            form.description.errors = [_("Write what the caller said.")]
+            return None
         try:
             complaint = workflow.load(db.session, actor, complaint_id)
             if caller and caller != complaint.complainant.name:
-                note = _("Caller: %(name)s. %(note)s", name=caller, note=note) if note else note
+                note = _("Caller: %(name)s. %(note)s", name=caller, note=note)
             # A call changes nothing another user could have changed: no version to compare.
             workflow.perform(db.session, actor, complaint.id, workflow.Action.RECORD_REPEAT_CALL,
                              expected_version=workflow.ANY_VERSION, note=note)

@@ -185,7 +185,7 @@ def test_a_filtered_list_says_so_in_its_title_and_shows_its_filters_in_words(cs_
 def test_a_time_filter_reads_in_local_time(cs_client):
     page = cs_client.get("/complaints/list/?_flt_1_received_at=2026-11-01").get_data(as_text=True)
     filters = re.search(r'<div class="alert alert-info active-filters".*?</div>', page, re.DOTALL).group(0)
-    assert "受理时间 大于 <strong>2026-11-01 00:00</strong>" in " ".join(filters.split())
+    assert "受理时间 大于 2026-11-01 00:00 " in " ".join(re.sub(r"<[^>]+>", " ", filters).split())
 
 
 def test_the_overdue_link_arrives_filtered(cs_client):

@@ -207,7 +207,7 @@ def test_a_repeat_call_says_what_is_missing_and_records_nothing(cs_client, new_c
     case = new_case()
     response = cs_client.post("/complaints/add", data=intake(world, repeat_of=str(case.id), description=""))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "请填写" in page and "李桂兰" in page
+    assert response.status_code == 200 and "请写下来电人说的内容。" in page and "李桂兰" in page
     assert events(case, EventKind.REPEAT_CALL) == [] and case_count() == 1
 
 

@@ -58,6 +58,12 @@
   }
 
   function recordRepeatCall(caseId) {
+    var description = form.elements.description;
+    if (description && !description.value.trim()) {
+      description.focus();
+      description.reportValidity();  // the call's note: what the caller said
+      return;
+    }
     var field = form.querySelector("input[name=repeat_of]");
     if (!field) {
       field = document.createElement("input");
