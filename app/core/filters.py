@@ -16,6 +16,7 @@ from flask_appbuilder.models.sqla.filters import (
 )
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from . import clock
 from .errors import InvalidFilter
@@ -104,12 +105,17 @@ def _each(value):
 
 
 class FilterIn(sqla_filters.FilterIn):
+    # FAB's own name has no translation in FAB's catalogues.
+    name = _l("Is one of")
+
     def apply(self, query, value):
         query, field = get_field_setup_query(query, self.model, self.column_name)
         return query.filter(field.in_([filter_value(self.datamodel, self.column_name, v) for v in _each(value)]))
 
 
 class FilterNotIn(sqla_filters.FilterNotIn):
+    name = _l("Is not one of")
+
     def apply(self, query, value):
         query, field = get_field_setup_query(query, self.model, self.column_name)
         return query.filter(~field.in_([filter_value(self.datamodel, self.column_name, v) for v in _each(value)]))
