@@ -267,3 +267,11 @@ def test_the_queue_export_keeps_the_queues_order(supervisor_client, new_case, wo
     text = response.get_data(as_text=True)
     assert response.status_code == 200
     assert text.index(emergency.case_number) < text.index(general.case_number)
+
+
+def test_a_quick_search_list_says_what_was_searched(cs_client, new_case):
+    new_case()
+    page = cs_client.get("/complaints/search?q=王秀", follow_redirects=True).get_data(as_text=True)
+    filters = re.search(r'<div class="alert alert-info active-filters".*?</div>', page, re.DOTALL).group(0)
+    text = " ".join(re.sub(r"<[^>]+>", " ", filters).split())
+    assert text.startswith("筛选条件: 快速查找 编号、姓名、电话或房号 王秀 显示全部")
