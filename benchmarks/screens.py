@@ -422,7 +422,7 @@ def pages() -> list[tuple[str, str, str]]:
         ("search description: rare term", "general manager", f"/complaints/list/?_flt_2_description={RARE_TERM}"),
         ("search description: common term", "supervisor", "/complaints/list/?_flt_2_description=物业费"),
         ("search description: 2 characters", "supervisor", "/complaints/list/?_flt_2_description=漏水"),
-        ("search complainant: phone digits", "general manager", "/complaints/list/?_flt_0_complainant={phone_part}"),
+        ("search complainant: phone digits", "general manager", "/complaints/list/?_flt_0_complainant_phone={phone_part}"),
     ]
 
 

@@ -25,7 +25,7 @@ PAGES = {
     "overdue list": "/complaints/list/?_flt_0_overdue_since=1",
     "category filter": "/complaints/list/?_flt_0_category={category}",
     "search": "/complaints/list/?_flt_2_description=电梯停",
-    "complainant search": "/complaints/list/?_flt_0_complainant=1380000",
+    "complainant search": "/complaints/list/?_flt_0_complainant_phone=1380000",
     "my queue": "/queue/list/",
     "dashboard": "/",
     "detail": "/complaints/show/{case}",

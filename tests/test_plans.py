@@ -26,7 +26,7 @@ PAGES = [
     ("gm", "/", "FROM complaint"),
     ("sup", "/notifications/list/", "FROM notification"),
     ("gm", "/complaints/list/?_flt_2_description=电梯停在", "FROM complaint"),
-    ("gm", "/complaints/list/?_flt_0_complainant=1380000", "FROM complaint"),
+    ("gm", "/complaints/list/?_flt_0_complainant_phone=1380000", "FROM complaint"),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Row-level filters for complaint lists, detail pages and the API; and the clauses that say
+"""Row-level filters for complaint lists, detail pages and the API, the lists' own filters and
+orders, and the clauses that say
 which cases a statistic counts, shared by the reports' counts and the list filters a count links
 to (so the list holds exactly the cases counted)."""
 import sqlalchemy as sa
@@ -18,14 +19,16 @@ from app.core.permissions import (
 from app.core.security import current_actor
 from app.deadlines.enums import DeadlineKind
 
-from .enums import EventKind
+from . import finding
+from .enums import EventKind, Urgency
 from .models import Complainant, Complaint, ComplaintDeadline, ComplaintEvent
 from .workflow import queue_clause, visible_clause
 
 # Repeat complaint: the same room and category again within 90 days (domain.md: Statistics).
 REPEAT_WINDOW_DAYS = 90
-# The complainant came back on the same case: an appeal, or "not satisfied" with the result.
-RETURN_EVENTS = (EventKind.APPEALED, EventKind.NOT_SATISFIED)
+# The complainant came back on the same case: an appeal, "not satisfied" with the result, or a
+# repeat call recorded on the case at intake.
+RETURN_EVENTS = (EventKind.APPEALED, EventKind.NOT_SATISFIED, EventKind.REPEAT_CALL)
 
 
 def _days_before(column, days: int, dialect: str):
@@ -147,22 +150,6 @@ class FilterDescriptionContains(BaseFilter):
                                             [Complaint.description], text))
 
 
-class FilterComplainantContains(BaseFilter):
-    """The complainant's name, phone or room contains the text (case ignored), answered from
-    the search index (core.search)."""
-
-    name = _l("Name, phone or room contains")
-    arg_name = "ct"
-
-    def apply(self, query, value):
-        text = _searched_text(value)
-        if not text:
-            return query
-        matching = search.contains(search.dialect_of(query), Complainant.__table__,
-                                   [Complainant.name, Complainant.phone, Complainant.room], text)
-        return query.filter(Complaint.complainant_id.in_(sa.select(Complainant.id).where(matching)))
-
-
 class FilterIsEmpty(BaseFilter):
     """No value set (a case not graded yet)."""
 
@@ -183,7 +170,7 @@ class FilterRepeat(BaseFilter):
 
 
 class FilterCameBack(BaseFilter):
-    name = _l("Came back on the same case (appeal or not satisfied)")
+    name = _l("Came back on the same case (appeal, not satisfied or repeat call)")
     arg_name = "came_back"
 
     def apply(self, query, value):
@@ -216,13 +203,58 @@ class FilterDeadlineDecided(_DeadlineFilter):
         return deadline_decided(clock.now())
 
 
+def _text(value) -> str:
+    return finding.normalise(value) if isinstance(value, str) else ""
+
+
+class FilterComplainantContains(BaseFilter):
+    """Cases whose complainant's name, phone or room (the filter's column, e.g.
+    complainant_phone) contains the text."""
+
+    name = _l("Contains")
+    arg_name = "ct"
+    exact = False
+
+    def apply(self, query, value):
+        text = _text(value)
+        if not text:
+            return query
+        attribute = COMPLAINANT_FILTER_COLUMNS[self.column_name]
+        ids = finding.complainant_ids_matching(self.datamodel.session, current_actor(), attribute, text, self.exact)
+        return query.filter(Complaint.complainant_id.in_(ids))
+
+
+class FilterComplainantEqual(FilterComplainantContains):
+    name = _l("Equal to")
+    arg_name = "eq"
+    exact = True
+
+
+class FilterQuickSearch(BaseFilter):
+    """The navbar's quick search: case number, complainant name, phone (whole or its last four
+    digits) or room, answered from indexes (complaints.finding)."""
+
+    name = _l("Number, name, phone or room")
+    arg_name = "quick"
+
+    def apply(self, query, value):
+        return query.filter(finding.quick_search_clause(self.datamodel.session, current_actor(), _text(value)))
+
+
+# The complainant's details a complaint list filters on: pseudo-column → Complainant attribute.
+COMPLAINANT_FILTER_COLUMNS = {"complainant_name": "name", "complainant_phone": "phone",
+                              "complainant_room": "room"}
+QUICK_SEARCH_COLUMN = "quick_search"
+
+
 class ComplaintFilterConverter(FilterConverter):
-    """The core's filters (each value read with the one parser), plus "is overdue / is not overdue" on the overdue column (FAB's screens
-    take no custom filters otherwise), "on or after" on the time received (index 4, after
-    FAB's four), "is empty" on the grade (index 2), the indexed "contains" on the description
-    (FAB's place, index 2) and on the complainant (name, phone or room), and the reports'
-    figures: repeat complaints and returns on the events, met in time and decided on the
-    deadlines."""
+    """The core's filters (each value read with the one parser), plus "is overdue / is not
+    overdue" on the overdue column (FAB's screens take no custom filters otherwise), "on or
+    after" on the time received (index 4, after FAB's four), "is empty" on the grade (index 2),
+    the indexed "contains" on the description (FAB's place, index 2), the complainant's name,
+    phone and room (pseudo-columns: they live on the complainant), the quick search, and the
+    reports' figures: repeat complaints and returns on the events, met in time and decided on
+    the deadlines."""
 
     def convert(self, col_name):
         if col_name == "overdue_since":
@@ -235,8 +267,11 @@ class ComplaintFilterConverter(FilterConverter):
             filters = super().convert(col_name)
             filters[2] = FilterDescriptionContains(col_name, self.datamodel)
             return filters
-        if col_name == "complainant":
-            return [FilterComplainantContains(col_name, self.datamodel)]
+        if col_name in COMPLAINANT_FILTER_COLUMNS:
+            return [FilterComplainantContains(col_name, self.datamodel),
+                    FilterComplainantEqual(col_name, self.datamodel)]
+        if col_name == QUICK_SEARCH_COLUMN:
+            return [FilterQuickSearch(col_name, self.datamodel)]
         if col_name == "events":
             return [FilterRepeat(col_name, self.datamodel), FilterCameBack(col_name, self.datamodel)]
         if col_name == "deadlines":
@@ -244,10 +279,33 @@ class ComplaintFilterConverter(FilterConverter):
         return super().convert(col_name)
 
 
+# Orders the complaint lists offer beyond their columns: the deadline column sorts by the
+# deadline its badge shows (the oldest missed one, else the next), cases without one last;
+# "my queue" puts emergencies first, then that deadline.
+DEADLINE_ORDER = "deadline_state"
+QUEUE_ORDER = "queue"
+
+
+def _deadline(direction):
+    due = sa.func.coalesce(Complaint.overdue_since, Complaint.next_due_at)
+    return (due.asc() if direction == "asc" else due.desc()).nulls_last()
+
+
 class ComplaintInterface(ModelInterface):
-    """Complaints with checked filter values (core.datamodel) and the overdue filters."""
+    """Complaints with checked filter values (core.datamodel), the overdue, complainant and
+    quick-search filters, and the deadline and queue orders."""
 
     filter_converter_class = ComplaintFilterConverter
+
+    def apply_order_by(self, query, order_column, order_direction, aliases_mapping=None,
+                       bypass_many_to_many=False, add_pk=False):
+        if order_column == DEADLINE_ORDER:
+            return query.order_by(_deadline(order_direction), Complaint.id)
+        if order_column == QUEUE_ORDER:
+            emergency_first = sa.case((Complaint.urgency == Urgency.EMERGENCY, 0), else_=1)
+            return query.order_by(emergency_first, _deadline("asc"), Complaint.id)
+        return super().apply_order_by(query, order_column, order_direction, aliases_mapping=aliases_mapping,
+                                      bypass_many_to_many=bypass_many_to_many, add_pk=add_pk)
 
 
 class ComplaintScope:

@@ -1,9 +1,11 @@
 """The complaint data model: categories, complainants, complaints, evidence attachments, the
 append-only event log, and the cases' deadline policies and deadlines."""
+import re
+
 import sqlalchemy as sa
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy.orm import backref, relationship
+from sqlalchemy.orm import backref, relationship, validates
 
 from app.core.models import Office
 from app.core.types import UTCDateTime, enum_column
@@ -45,22 +47,41 @@ class Complainant(Model):
     name = sa.Column(sa.String(50), nullable=False)
     room = sa.Column(sa.String(30), nullable=False, default="")
     phone = sa.Column(sa.String(30), nullable=False, default="")
+    # The phone's last four digits, kept with it: callers and staff name a resident by them
+    # (quick search). Empty when the phone has fewer than four digits.
+    phone_last4 = sa.Column(sa.String(4), nullable=False, default="", server_default="")
 
     __table_args__ = (
         sa.Index("ix_complainant_office_phone", "office_id", "phone"),
-        # Repeat complaints compare rooms within an office (reports).
+        # Repeat complaints compare rooms within an office (reports); caller history and
+        # quick search look rooms up too.
         sa.Index("ix_complainant_office_room", "office_id", "room"),
         # Substring search on name, phone and room (core.search; on SQLite: complainant_fts).
         sa.Index("ix_complainant_search_trgm", "name", "phone", "room", postgresql_using="gin",
                  postgresql_ops={"name": "gin_trgm_ops", "phone": "gin_trgm_ops", "room": "gin_trgm_ops"},
                  ).ddl_if(dialect="postgresql"),
+        sa.Index("ix_complainant_office_phone_last4", "office_id", "phone_last4"),
+        # Quick search by name, whole or its beginning (LIKE 'prefix%' needs the pattern
+        # operator class under any collation but C).
+        sa.Index("ix_complainant_office_name", "office_id", "name", postgresql_ops={"name": "varchar_pattern_ops"}),
     )
+
+    @validates("phone")
+    def _keep_last4(self, key, phone):
+        self.phone_last4 = last4(phone)
+        return phone
 
     def __str__(self):
         return f"{self.name} {self.room}".strip()
 
     def __repr__(self):
         return f"<Complainant {self.id}>"
+
+
+def last4(phone) -> str:
+    """The last four digits of a phone number as written ("138-0000-1234" → "1234"), or ""."""
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-4:] if len(digits) >= 4 else ""
 
 
 class CaseCounter(Model):
@@ -188,6 +209,9 @@ class Complaint(Model):
         # complaints), and valid complaints per respondent per year (staff accountability).
         sa.Index("ix_complaint_complainant_category_received", "complainant_id", "category_id", "received_at"),
         sa.Index("ix_complaint_respondent_validity_received", "respondent_id", "validity", "received_at"),
+        # Quick search by the beginning of a case number (the unique index serves whole ones).
+        sa.Index("ix_complaint_case_number_prefix", "case_number",
+                 postgresql_ops={"case_number": "varchar_pattern_ops"}),
     )
 
     def __str__(self):

@@ -8,6 +8,7 @@ transaction is rolled back and nothing changes.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -46,6 +47,7 @@ from app.deadlines.enums import DeadlineKind
 
 from . import deadlines
 from .enums import EventKind, Status, Validity
+from .formatting import FIELD_LABELS
 from .models import CaseCounter, Category, Complainant, Complaint, ComplaintEvent
 
 # Passed as expected_version by callers that act on the case as it is now, with no form the
@@ -126,6 +128,8 @@ class Action(str, enum.Enum):
     PAUSE_CLOCK = "pause_clock"
     RESUME_CLOCK = "resume_clock"
     RECORD_RETURN_VISIT = "record_return_visit"
+    RECORD_REPEAT_CALL = "record_repeat_call"
+    CORRECT_COMPLAINANT = "correct_complainant"
 
     @property
     def label(self):
@@ -390,6 +394,51 @@ def _record_return_visit(ctx):
     return EventKind.RETURN_VISIT, note
 
 
+def _record_repeat_call(ctx):
+    # The resident called again about this case: one more event on it, not a second case, so
+    # reports count the call (reports.rules.RETURN_EVENTS) and the repeat-complaint figure
+    # does not count a duplicate.
+    return EventKind.REPEAT_CALL, _text(ctx, "note", _("Note"))
+
+
+# The complainant's details an action may correct: parameter → (attribute, longest length).
+COMPLAINANT_DETAILS = {"complainant_name": ("name", 50), "complainant_room": ("room", 30),
+                       "complainant_phone": ("phone", 30)}
+PHONE_PATTERN = re.compile(r"^[0-9+\-() ]*$")
+
+
+def _correct_complainant(ctx):
+    """Correct the name, room or phone taken at intake. The case is linked to the resident with
+    the corrected details (found or added, as at intake); other cases of the old record keep it,
+    and the event keeps the old values."""
+    c = ctx.complaint
+    current = c.complainant
+    values = {}
+    for param, (attribute, longest) in COMPLAINANT_DETAILS.items():
+        raw = ctx.params.get(param)
+        value = _plain(param, raw.strip()) if isinstance(raw, str) else getattr(current, attribute)
+        if len(value) > longest:
+            raise InvalidInput(_("%(field)s is too long.", field=FIELD_LABELS[param]),
+                               {param: _("At most %(n)d characters.", n=longest)})
+        values[param] = value
+    if not values["complainant_name"]:
+        raise InvalidInput(_("%(field)s is required.", field=FIELD_LABELS["complainant_name"]),
+                           {"complainant_name": _("This field is required.")})
+    if not PHONE_PATTERN.match(values["complainant_phone"]):
+        raise InvalidInput(_("Digits, spaces and + - ( ) only."),
+                           {"complainant_phone": _("Digits, spaces and + - ( ) only.")})
+    changes = [(param, getattr(current, attribute), values[param])
+               for param, (attribute, _longest) in COMPLAINANT_DETAILS.items()
+               if getattr(current, attribute) != values[param]]
+    if not changes:
+        raise InvalidInput(_("The complainant's details are unchanged: nothing to correct."),
+                           {"complainant_name": _("Change a detail to correct it.")})
+    c.complainant = find_or_add_complainant(ctx.session, c.office_id, values["complainant_name"],
+                                            values["complainant_room"], values["complainant_phone"])
+    note = "; ".join(f"{FIELD_LABELS[param]}: {old or '—'} → {new or '—'}" for param, old, new in changes)
+    return EventKind.COMPLAINANT_CORRECTED, note
+
+
 def _raise_tier(scheduler: deadlines.DeadlineTracker, complaint: Complaint, tier: int, now: datetime) -> None:
     complaint.tier = int(tier)
     complaint.escalated_at = now
@@ -440,6 +489,11 @@ ACTIONS: dict[str, ActionSpec] = {
                                       frozenset({Status.RESOLVED, Status.CONFIRMED, Status.CLOSED}),
                                       _record_return_visit, ("note",), ("note",), needs_tier=False,
                                       applies=lambda c: c.return_visited_at is None),
+    # The resident calls again about an open case (intake's caller history).
+    "record_repeat_call": ActionSpec(_l("Record repeat call"), OPEN, _record_repeat_call, ("note",), ("note",),
+                                     needs_tier=False),
+    "correct_complainant": ActionSpec(_l("Correct complainant details"), frozenset(Status) - FINAL,
+                                      _correct_complainant, tuple(COMPLAINANT_DETAILS), needs_tier=False),
 }
 
 

@@ -16,6 +16,7 @@ from flask_appbuilder.models.sqla.filters import (
 )
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from . import clock
 from .errors import InvalidFilter
@@ -104,12 +105,17 @@ def _each(value):
 
 
 class FilterIn(sqla_filters.FilterIn):
+    # FAB's own name has no translation in FAB's catalogues.
+    name = _l("Is one of")
+
     def apply(self, query, value):
         query, field = get_field_setup_query(query, self.model, self.column_name)
         return query.filter(field.in_([filter_value(self.datamodel, self.column_name, v) for v in _each(value)]))
 
 
 class FilterNotIn(sqla_filters.FilterNotIn):
+    name = _l("Is not one of")
+
     def apply(self, query, value):
         query, field = get_field_setup_query(query, self.model, self.column_name)
         return query.filter(~field.in_([filter_value(self.datamodel, self.column_name, v) for v in _each(value)]))
@@ -172,12 +178,21 @@ _PARSED = {fab: ours for fab, ours in (
 )}
 
 
-class FilterConverter(SQLAFilterConverter):
-    """FAB's filters for each column type, in FAB's order (so `_flt_<n>_` keeps its meaning),
-    each reading its value with the one parser: enum names with parse_enum, numbers with
-    parse_int, dates with parse_date and parse_datetime, related rows' ids like primary keys."""
+def _contains_first(classes):
+    # A screen's new filter starts at the first of its column's filters: for text that is
+    # "contains", what staff mean when they type part of a name or a description.
+    if sqla_filters.FilterContains not in classes:
+        return classes
+    return [sqla_filters.FilterContains] + [cls for cls in classes if cls is not sqla_filters.FilterContains]
 
-    conversion_table = tuple((test, [_PARSED.get(cls, cls) for cls in classes])
+
+class FilterConverter(SQLAFilterConverter):
+    """FAB's filters for each column type, in FAB's order except that text columns offer
+    "contains" first (`_flt_<n>_` names a filter by this order), each reading its value with
+    the one parser: enum names with parse_enum, numbers with parse_int, dates with parse_date
+    and parse_datetime, related rows' ids like primary keys."""
+
+    conversion_table = tuple((test, [_PARSED.get(cls, cls) for cls in _contains_first(classes)])
                              for test, classes in SQLAFilterConverter.conversion_table)
 
 

@@ -1,5 +1,5 @@
 """Display helpers shared by screens, templates and exports."""
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale
 
 from .enums import Tier
 
@@ -31,3 +31,12 @@ def person_name(user) -> str:
 def blank(value) -> str:
     """Show nothing, rather than "None", for an empty field."""
     return "" if value is None else str(value)
+
+
+def ui_language() -> str:
+    """The user's language as a BCP 47 tag for front-end libraries: zh-CN, zh-TW (Traditional
+    Chinese, whichever region) or en."""
+    locale = get_locale()
+    if locale is None or locale.language != "zh":
+        return "en"
+    return "zh-TW" if locale.script == "Hant" or locale.territory in ("HK", "TW", "MO") else "zh-CN"

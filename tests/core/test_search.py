@@ -103,8 +103,8 @@ def test_the_list_screen_filters_by_description_and_by_complainant(searchable, s
     numbers = [c.case_number for c in searchable]
     assert listed("_flt_2_description=电梯停") == {numbers[0]}
     assert listed("_flt_2_description=WIFI") == {numbers[2], numbers[3]}
-    assert listed("_flt_0_complainant=3栋2单元") == {numbers[2]}
-    assert listed("_flt_0_complainant=王") == {numbers[0], numbers[1]}
+    assert listed("_flt_0_complainant_room=3栋2单元") == {numbers[2]}
+    assert listed("_flt_0_complainant_name=王") == {numbers[0], numbers[1]}
     # The complainant filter is a text box; the page lists no complainant to choose from.
     page = supervisor_client.get("/complaints/list/").get_data(as_text=True)
     assert not re.search(r"<option[^>]*>王秀英", page)
