@@ -42,7 +42,9 @@ DEFAULT_POLICIES = [
     (K.ACKNOWLEDGE, None, None, 24, U.HOURS, False),          # accept & confirm receipt [001]
     (K.FIRST_FEEDBACK, None, None, 24, U.HOURS, False),       # first feedback [000]
     (K.INVESTIGATION, None, None, 24, U.HOURS, False),        # start investigation [002]
-    (K.ON_SITE, None, Urgency.EMERGENCY, 3, U.MINUTES, True),  # emergency on site [003]
+    # Emergency on site [003]. Missing it alerts the office's supervisors and the general
+    # manager at once (_notify) rather than moving the case away from the supervisor who acts.
+    (K.ON_SITE, None, Urgency.EMERGENCY, 3, U.MINUTES, False),
     (K.ON_SITE, "REPAIR", None, 15, U.MINUTES, False),        # repair on site [003]
     (K.RESOLUTION, None, None, 5, U.WORKING_DAYS, True),      # resolve a general complaint [000]
     (K.CONFIRMATION, None, None, 48, U.HOURS, False),         # resolved → confirm satisfaction [002 §6.1]
@@ -365,18 +367,20 @@ def _one_month_rule(session, now, report) -> int:
 
 def _notify(session, marked, kind: NotificationKind, now) -> int:
     """Tell the assignee and the leads of the case's tier about each (case, deadline kind) in
-    `marked`: one INSERT … SELECT, one row per person and case."""
+    `marked`: one INSERT … SELECT, one row per person and case. A missed arrival on site tells
+    the office's supervisors and the general manager whatever the tier."""
     m = marked.subquery()
+    on_site = m.c.kind == K.ON_SITE if kind == NotificationKind.OVERDUE else sa.false()
     assignees = sa.select(C.assignee_id.label("user_id"), m.c.complaint_id, m.c.kind).join(
         C, C.id == m.c.complaint_id).where(C.assignee_id.is_not(None))
     role_user = assoc_user_role
     office_leads = sa.select(role_user.c.user_id, m.c.complaint_id, m.c.kind).select_from(m).join(
         C, C.id == m.c.complaint_id).join(role_user, sa.true()).join(Role, Role.id == role_user.c.role_id).join(
         office_staff, sa.and_(office_staff.c.user_id == role_user.c.user_id, office_staff.c.office_id == C.office_id)
-    ).where(C.tier < int(Tier.GENERAL_MANAGER), Role.name == LEAD_ROLE[Tier.SUPERVISOR])
+    ).where(sa.or_(C.tier < int(Tier.GENERAL_MANAGER), on_site), Role.name == LEAD_ROLE[Tier.SUPERVISOR])
     managers = sa.select(role_user.c.user_id, m.c.complaint_id, m.c.kind).select_from(m).join(
         C, C.id == m.c.complaint_id).join(role_user, sa.true()).join(Role, Role.id == role_user.c.role_id).where(
-        C.tier == int(Tier.GENERAL_MANAGER), Role.name == LEAD_ROLE[Tier.GENERAL_MANAGER])
+        sa.or_(C.tier == int(Tier.GENERAL_MANAGER), on_site), Role.name == LEAD_ROLE[Tier.GENERAL_MANAGER])
     return notifications.send(session, sa.union(assignees, office_leads, managers), kind, now)
 
 
@@ -397,6 +401,8 @@ def _refresh_summaries(session, now) -> None:
     ).execution_options(synchronize_session=False))
 
 
-def overdue_clause():
-    """SQL condition: the case has a missed deadline still open."""
-    return Complaint.overdue_since.is_not(None)
+def overdue_clause(now: datetime):
+    """SQL condition: the case has a missed deadline still open, whether the sweep has flagged
+    it yet or its earliest running deadline has just passed. Every "overdue" count, list and
+    badge means this."""
+    return sa.or_(Complaint.overdue_since.is_not(None), Complaint.next_due_at <= sa.literal(now, Complaint.next_due_at.type))

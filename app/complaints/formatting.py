@@ -1,5 +1,10 @@
-"""The complaint fields' labels in the user's language, used by every screen and message."""
+"""The complaint fields' labels and the event log's notes in the user's language, used by
+every screen and message."""
 from flask_babel import lazy_gettext as _l
+
+from app.deadlines.formatting import deadline_kind_label
+
+from .enums import EventKind
 
 # One translated label per complaint field, used by every screen.
 FIELD_LABELS = {
@@ -21,3 +26,14 @@ FIELD_LABELS = {
 def field_labels(names: str) -> str:
     """'grade, urgency' → the fields' labels in the user's language."""
     return "、".join(str(FIELD_LABELS.get(n.strip(), n.strip())) for n in names.split(",") if n.strip())
+
+
+def event_note(kind: EventKind, note: str) -> str:
+    """An event's note as people read it: an edit lists the fields it changed by their labels
+    ("类别、紧急程度"), a missed deadline names the deadline. Every screen and message that
+    shows an event's note uses this."""
+    if kind == EventKind.EDITED:
+        return field_labels(note or "")
+    if kind == EventKind.DEADLINE_MISSED:
+        return deadline_kind_label(note or "")
+    return note or ""
