@@ -2,6 +2,7 @@
 from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import lazy_gettext as _l
 
+from app.core import clock
 from app.core.datamodel import ModelInterface
 from app.core.filters import FilterConverter
 from app.core.params import parse_datetime
@@ -12,8 +13,9 @@ from app.core.permissions import (
 )
 from app.core.security import current_actor
 
+from .deadlines import overdue_clause
 from .models import Complaint
-from .workflow import queue_clause, visible_clause
+from .workflow import due_today_clause, queue_clause, visible_clause
 
 
 class OfficeScopeFilter(BaseFilter):
@@ -37,13 +39,14 @@ class MyQueueFilter(BaseFilter):
 
 
 class FilterOverdue(BaseFilter):
-    """Cases with a missed deadline still open."""
+    """Cases with a missed deadline still open (deadlines.overdue_clause: the dashboard's and
+    the reports' overdue counts are the same condition)."""
 
     name = _l("Is overdue")
     arg_name = "overdue"
 
     def apply(self, query, value):
-        return query.filter(Complaint.overdue_since.is_not(None))
+        return query.filter(overdue_clause(clock.now()))
 
 
 class FilterNotOverdue(BaseFilter):
@@ -51,7 +54,27 @@ class FilterNotOverdue(BaseFilter):
     arg_name = "not_overdue"
 
     def apply(self, query, value):
-        return query.filter(Complaint.overdue_since.is_(None))
+        return query.filter(~overdue_clause(clock.now()))
+
+
+class FilterDueToday(BaseFilter):
+    """Cases whose next deadline falls later today and none missed (workflow.due_today_clause,
+    which the dashboard's count uses too)."""
+
+    name = _l("Due today")
+    arg_name = "due_today"
+
+    def apply(self, query, value):
+        return query.filter(due_today_clause(clock.now()))
+
+
+# The filters of the overdue column, in the order FAB numbers them (_flt_<index>_overdue_since).
+DEADLINE_FILTERS = (FilterOverdue, FilterNotOverdue, FilterDueToday)
+
+
+def deadline_filter_arg(filter_class) -> str:
+    """The list argument that applies one of the deadline filters, e.g. _flt_0_overdue_since."""
+    return f"_flt_{DEADLINE_FILTERS.index(filter_class)}_overdue_since"
 
 
 class FilterOnOrAfter(BaseFilter):
@@ -75,7 +98,7 @@ class ComplaintFilterConverter(FilterConverter):
 
     def convert(self, col_name):
         if col_name == "overdue_since":
-            return [FilterOverdue(col_name, self.datamodel), FilterNotOverdue(col_name, self.datamodel)]
+            return [f(col_name, self.datamodel) for f in DEADLINE_FILTERS]
         if col_name == "received_at":
             return super().convert(col_name) + [FilterOnOrAfter(col_name, self.datamodel)]
         return super().convert(col_name)
