@@ -11,7 +11,7 @@ from flask import abort, current_app, g, jsonify, request
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.security.sqla.models import Role, User
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView
 from flask_appbuilder.utils.limit import Limit
 from flask_appbuilder.widgets import ListWidget
@@ -24,7 +24,7 @@ from .extensions import db
 from .filters import Interface
 from .models import office_staff
 from .params import parse_id
-from .permissions import ALL_OFFICE_ROLES, RESOURCE_COMPLAINT, ROLE_LABELS, ROLE_TIERS
+from .permissions import ALL_OFFICE_ROLES, RESOURCE_COMPLAINT, RESOURCE_USER, ROLE_LABELS, ROLE_TIERS
 from .views import RefuseDeleteInUse
 
 PASSWORD_MIN_LENGTH = 10
@@ -45,6 +45,11 @@ def role_label(name: str) -> str:
     return str(ROLE_LABELS.get(name, name))
 
 
+# Every screen prints a role as str(role): its lists, detail pages, the role choices of the user
+# form and the user list's filter. FAB prints the stored (English) name; print it translated.
+Role.__str__ = lambda role: role_label(role.name)
+
+
 class TranslatedRoleModelView(RoleModelView):
     """FAB's role screen, listing roles by their translated names (FAB's own role list
     widget prints raw names, so the plain list widget, which applies formatters, is used)."""
@@ -55,15 +60,20 @@ class TranslatedRoleModelView(RoleModelView):
 
 
 class OfficeUserModelView(RefuseDeleteInUse, UserDBModelView):
-    """FAB's user screen, where administrators also set each staff member's offices. A user
-    that cases or their history name is deactivated, not deleted."""
+    """FAB's user screen, where administrators also set each staff member's offices, and every
+    staff member's own profile (userinfo) with the change of their own password. A user that
+    cases or their history name is deactivated, not deleted. (Groups are not used here.)"""
 
-    list_columns = UserDBModelView.list_columns + ["offices"]
+    class_permission_name = RESOURCE_USER
+    list_columns = ["first_name", "last_name", "username", "email", "active", "roles", "offices"]
     add_columns = UserDBModelView.add_columns[:-2] + ["offices"] + UserDBModelView.add_columns[-2:]
     edit_columns = UserDBModelView.edit_columns + ["offices"]
+    search_columns = ["first_name", "last_name", "username", "email", "active", "roles", "offices"]
     label_columns = {**UserDBModelView.label_columns, "offices": _l("Offices")}
     show_fieldsets = [(title, {**spec, "fields": spec["fields"] + (["offices"] if i == 0 else [])})
                       for i, (title, spec) in enumerate(UserDBModelView.show_fieldsets)]
+    user_show_fieldsets = [(title, {**spec, "fields": spec["fields"] + (["offices"] if i == 0 else [])})
+                           for i, (title, spec) in enumerate(UserDBModelView.user_show_fieldsets)]
 
 
 def _json_answer(status: int, message: str):
