@@ -2,9 +2,9 @@
 most urgent cases, and the working-day calendar's warning. Each figure is one indexed count."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l

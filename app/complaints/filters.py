@@ -14,7 +14,6 @@ from app.core.permissions import (
 from app.core.security import current_actor
 
 from .deadlines import overdue_clause
-from .models import Complaint
 from .workflow import due_today_clause, queue_clause, visible_clause
 
 

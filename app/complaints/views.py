@@ -15,7 +15,11 @@ from app.core.filters import Interface
 from app.core.formatting import blank, enum_label, local_time, person_name, tier_label
 from app.core.forms import checkbox, enum_filter, enum_select
 from app.core.params import coerce_action_params
-from app.core.permissions import RESOURCE_CALENDAR, RESOURCE_CATEGORY, RESOURCE_DEADLINE_POLICY
+from app.core.permissions import (
+    RESOURCE_CALENDAR,
+    RESOURCE_CATEGORY,
+    RESOURCE_DEADLINE_POLICY,
+)
 from app.core.security import current_actor
 from app.core.views import RefuseDeleteInUse
 from app.deadlines.enums import DeadlineKind, DeadlineUnit

@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.core import clock
 from app.core.enums import Tier
-from app.core.formatting import person_name
 
 # The errors and the acting user are shared by every domain; the workflow raises and reads them.
 from app.core.errors import (  # noqa: F401
@@ -33,6 +32,7 @@ from app.core.errors import (  # noqa: F401
     StaleCase,
     WorkflowError,
 )
+from app.core.formatting import person_name
 from app.core.models import Office, office_staff
 from app.core.params import (
     MAX_YEAR,

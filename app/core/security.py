@@ -9,22 +9,34 @@ from typing import Iterable
 import sqlalchemy as sa
 from flask import abort, current_app, g, jsonify, request
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.forms import ResetPasswordForm
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView
 from flask_appbuilder.utils.limit import Limit
+from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from sqlalchemy.orm import Session
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo
 
 from .extensions import db
 from .filters import Interface
 from .models import office_staff
 from .params import parse_id
-from .permissions import ALL_OFFICE_ROLES, RESOURCE_COMPLAINT, RESOURCE_USER, ROLE_LABELS, ROLE_TIERS
+from .permissions import (
+    ALL_OFFICE_ROLES,
+    RESOURCE_COMPLAINT,
+    RESOURCE_USER,
+    ROLE_LABELS,
+    ROLE_TIERS,
+)
 from .views import RefuseDeleteInUse
 
 PASSWORD_MIN_LENGTH = 10
@@ -38,6 +50,30 @@ def password_policy(password: str) -> None:
         raise PasswordComplexityValidationError(
             _("The password needs at least %(n)d characters, with both letters and digits.",
               n=PASSWORD_MIN_LENGTH))
+
+
+class PolicyPasswordForm(ResetPasswordForm):
+    """FAB's password form, saying the password policy it checks (FAB's says it checks none)."""
+
+    password = PasswordField(
+        _l("Password"), description=_l("The password needs at least %(n)d characters, with both letters and digits.",
+                                       n=PASSWORD_MIN_LENGTH),
+        validators=[DataRequired(), PasswordComplexityValidator()], widget=BS3PasswordFieldWidget())
+    conf_password = PasswordField(
+        _l("Confirm Password"), description=_l("Please rewrite the password to confirm"),
+        validators=[EqualTo("password", message=_l("Passwords must match"))], widget=BS3PasswordFieldWidget())
+
+
+class ResetMyPasswordView(fab_views.ResetMyPasswordView):
+    """One's own password (every staff member, from the user menu)."""
+
+    form = PolicyPasswordForm
+
+
+class ResetPasswordView(fab_views.ResetPasswordView):
+    """A staff member's password, set by an administrator."""
+
+    form = PolicyPasswordForm
 
 
 def role_label(name: str) -> str:
@@ -68,7 +104,6 @@ class OfficeUserModelView(RefuseDeleteInUse, UserDBModelView):
     list_columns = ["first_name", "last_name", "username", "email", "active", "roles", "offices"]
     add_columns = UserDBModelView.add_columns[:-2] + ["offices"] + UserDBModelView.add_columns[-2:]
     edit_columns = UserDBModelView.edit_columns + ["offices"]
-    search_columns = ["first_name", "last_name", "username", "email", "active", "roles", "offices"]
     label_columns = {**UserDBModelView.label_columns, "offices": _l("Offices")}
     show_fieldsets = [(title, {**spec, "fields": spec["fields"] + (["offices"] if i == 0 else [])})
                       for i, (title, spec) in enumerate(UserDBModelView.show_fieldsets)]
@@ -152,6 +187,8 @@ class ComplaintSecurityManager(SecurityManager):
 
     rolemodelview = TranslatedRoleModelView
     userdbmodelview = OfficeUserModelView
+    resetmypasswordview = ResetMyPasswordView
+    resetpasswordview = ResetPasswordView
     userstatschartview = None
     security_api = LoginLimitedSecurityApi
 

@@ -19,7 +19,12 @@ from app.core.permissions import RESOURCE_CALENDAR
 from app.core.security import current_actor
 
 from .models import CalendarDay, CalendarYear
-from .workdays import ArrangementError, enter_arrangement, parse_arrangement, unconfirmed_years
+from .workdays import (
+    ArrangementError,
+    enter_arrangement,
+    parse_arrangement,
+    unconfirmed_years,
+)
 
 # The largest arrangement file read (a year's notice is a few kilobytes).
 ARRANGEMENT_MAX_BYTES = 256 * 1024

@@ -46,6 +46,7 @@ class NotificationView(ModelView):
     datamodel = InboxInterface(Notification)
     class_permission_name = RESOURCE_NOTIFICATION
     # No detail page: the sentence says it all and links to the case.
+    include_route_methods = {"list", "action", "action_post", "mark_all_read"}
     method_permission_name = {"list": "read", "mark_read": "read", "mark_all_read": "read"}
     base_permissions = ["can_read"]
     base_filters = [["id", OwnNotificationFilter, None]]

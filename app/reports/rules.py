@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy.orm import Session, aliased
 
+from app.complaints.deadlines import overdue_clause
 from app.complaints.enums import EventKind, Status, Validity
 from app.complaints.models import (
     Category,
@@ -26,7 +27,6 @@ from app.complaints.models import (
     ComplaintDeadline,
     ComplaintEvent,
 )
-from app.complaints.deadlines import overdue_clause
 from app.complaints.workflow import visible_clause
 from app.core import clock
 from app.core.formatting import person_name
