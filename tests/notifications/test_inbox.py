@@ -114,7 +114,7 @@ def test_mark_all_read_is_offered_and_reads_only_mine(supervisor_client, client_
         Notification.read_at.is_(None)).group_by(Notification.user_id)).all())
     assert world.user_id("sup") not in unread and unread[world.user_id("cs2")] == 3
     page = supervisor_client.get("/notifications/list/").get_data(as_text=True)
-    assert re.search(r'id="mark-all-read">.*?<button type="submit" class="btn btn-primary btn-sm" disabled', page, re.S)
+    assert re.search(r'id="mark-all-read">.*?<button type="submit" class="btn btn-primary btn-sm" disabled', page, re.DOTALL)
 
 
 def test_the_demo_does_not_start_anyone_with_hundreds_of_unread_notifications(empty_app):
