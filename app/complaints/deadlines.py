@@ -406,3 +406,9 @@ def overdue_clause(now: datetime):
     it yet or its earliest running deadline has just passed. Every "overdue" count, list and
     badge means this."""
     return sa.or_(Complaint.overdue_since.is_not(None), Complaint.next_due_at <= sa.literal(now, Complaint.next_due_at.type))
+
+
+def on_time_clause(now: datetime):
+    """SQL condition: the opposite of overdue_clause (a case with no deadline running is on time)."""
+    return sa.and_(Complaint.overdue_since.is_(None), sa.or_(
+        Complaint.next_due_at.is_(None), Complaint.next_due_at > sa.literal(now, Complaint.next_due_at.type)))

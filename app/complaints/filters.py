@@ -13,7 +13,7 @@ from app.core.permissions import (
 )
 from app.core.security import current_actor
 
-from .deadlines import overdue_clause
+from .deadlines import on_time_clause, overdue_clause
 from .workflow import due_today_clause, queue_clause, visible_clause
 
 
@@ -53,7 +53,7 @@ class FilterNotOverdue(BaseFilter):
     arg_name = "not_overdue"
 
     def apply(self, query, value):
-        return query.filter(~overdue_clause(clock.now()))
+        return query.filter(on_time_clause(clock.now()))
 
 
 class FilterDueToday(BaseFilter):

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.complaints import workflow
-from app.complaints.deadlines import overdue_clause
+from app.complaints.deadlines import on_time_clause, overdue_clause
 from app.complaints.enums import EventKind, Grade, Urgency
 from app.complaints.models import (
     Complaint,
@@ -405,6 +405,22 @@ def test_a_deadline_passed_before_the_sweep_counts_as_overdue(service_case):
     assert fresh(case).overdue_since is None
     assert db.session.scalars(sa.select(Complaint.id).where(overdue_clause(clock.now()))).all() == [case.id]
     assert db.session.scalars(sa.select(Complaint.id).where(overdue_clause(local(2026, 11, 21, 9, 0)))).all() == []
+
+
+def test_every_case_is_either_overdue_or_on_time(service_case, world):
+    late, voided, running = service_case(), service_case(), None
+    workflow.perform(db.session, world.actor("sup"), voided.id, "void", reason="重复登记")
+    clock.freeze(local(2026, 11, 21, 9, 0))
+    running = service_case()
+    clock.freeze(local(2026, 11, 21, 10, 1))  # late's 24-hour deadlines have passed, unswept
+    ids = {c.id for c in (late, voided, running)}
+
+    def which(clause):
+        return set(db.session.scalars(sa.select(Complaint.id).where(clause(clock.now()))))
+
+    assert which(overdue_clause) == {late.id}
+    assert which(on_time_clause) == {voided.id, running.id}  # no running deadline is on time too
+    assert which(overdue_clause) | which(on_time_clause) == ids
 
 
 def test_two_sweeps_at_once_record_each_breach_once(database_url, tmp_path, service_case):
