@@ -68,6 +68,7 @@ class ResetMyPasswordView(fab_views.ResetMyPasswordView):
     """One's own password (every staff member, from the user menu)."""
 
     form = PolicyPasswordForm
+    form_title = _l("Change my password")
 
 
 class ResetPasswordView(fab_views.ResetPasswordView):

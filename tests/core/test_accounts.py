@@ -39,7 +39,7 @@ def test_the_profile_shows_roles_offices_and_flags_in_words(cs_client):
 def test_staff_change_their_own_password_under_the_policy(web_app, world):
     client = StaffClient(web_app.test_client(), "cs2")
     form = client.get("/resetmypassword/form").get_data(as_text=True)
-    assert "密码至少 10 位" in form  # the form says which policy it checks
+    assert "密码至少 10 位" in form and "修改密码" in form  # the form says which policy it checks
     assert form.index('name="password"') < form.index('name="conf_password"')
     weak = client.post("/resetmypassword/form", data={"password": "abc", "conf_password": "abc"})
     assert weak.status_code == 200 and 'class="alert alert-danger"> 密码至少 10 位' in " ".join(
