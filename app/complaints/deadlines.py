@@ -27,6 +27,8 @@ from app.notifications.enums import NotificationKind
 
 from .enums import EventKind, Grade, Status, Urgency
 from .models import (
+    OPEN_NOT_OVERDUE,
+    OVERDUE,
     Category,
     Complaint,
     ComplaintDeadline,
@@ -43,7 +45,9 @@ DEFAULT_POLICIES = [
     (K.ACKNOWLEDGE, None, None, 24, U.HOURS, False),          # accept & confirm receipt [001]
     (K.FIRST_FEEDBACK, None, None, 24, U.HOURS, False),       # first feedback [000]
     (K.INVESTIGATION, None, None, 24, U.HOURS, False),        # start investigation [002]
-    (K.ON_SITE, None, Urgency.EMERGENCY, 3, U.MINUTES, True),  # emergency on site [003]
+    # Emergency on site [003]. Missing it alerts the office's supervisors and the general
+    # manager at once (_notify) rather than moving the case away from the supervisor who acts.
+    (K.ON_SITE, None, Urgency.EMERGENCY, 3, U.MINUTES, False),
     (K.ON_SITE, "REPAIR", None, 15, U.MINUTES, False),        # repair on site [003]
     (K.RESOLUTION, None, None, 5, U.WORKING_DAYS, True),      # resolve a general complaint [000]
     (K.CONFIRMATION, None, None, 48, U.HOURS, False),         # resolved → confirm satisfaction [002 §6.1]
@@ -387,21 +391,36 @@ def _restart_resolution(session, now, complaint_ids) -> None:
 
 def _notify(session, marked, kind: NotificationKind, now) -> int:
     """Tell the assignee and the leads of the case's tier about each (case, deadline kind) in
-    `marked`: one INSERT … SELECT, one row per person and case."""
+    `marked`: one INSERT … SELECT, one row per person and case. A missed arrival on site tells
+    the office's supervisors and the general manager whatever the tier."""
     m = marked.cte("marked", nesting=True)  # read once, whichever recipients it is joined to
+    on_site = m.c.kind == K.ON_SITE if kind == NotificationKind.OVERDUE else sa.false()
     assignees = sa.select(C.assignee_id.label("user_id"), m.c.complaint_id, m.c.kind).join(
         C, C.id == m.c.complaint_id).where(C.assignee_id.is_not(None))
     role_user = assoc_user_role
     office_leads = sa.select(role_user.c.user_id, m.c.complaint_id, m.c.kind).select_from(m).join(
         C, C.id == m.c.complaint_id).join(role_user, sa.true()).join(Role, Role.id == role_user.c.role_id).join(
         office_staff, sa.and_(office_staff.c.user_id == role_user.c.user_id, office_staff.c.office_id == C.office_id)
-    ).where(C.tier < int(Tier.GENERAL_MANAGER), Role.name == LEAD_ROLE[Tier.SUPERVISOR])
+    ).where(sa.or_(C.tier < int(Tier.GENERAL_MANAGER), on_site), Role.name == LEAD_ROLE[Tier.SUPERVISOR])
     managers = sa.select(role_user.c.user_id, m.c.complaint_id, m.c.kind).select_from(m).join(
         C, C.id == m.c.complaint_id).join(role_user, sa.true()).join(Role, Role.id == role_user.c.role_id).where(
-        C.tier == int(Tier.GENERAL_MANAGER), Role.name == LEAD_ROLE[Tier.GENERAL_MANAGER])
+        sa.or_(C.tier == int(Tier.GENERAL_MANAGER), on_site), Role.name == LEAD_ROLE[Tier.GENERAL_MANAGER])
     return notifications.send(session, sa.union(assignees, office_leads, managers), kind, now)
 
 
-def overdue_clause():
-    """SQL condition: the case has a missed deadline still open."""
-    return Complaint.overdue_since.is_not(None)
+def overdue_clause(now: datetime):
+    """SQL condition: the case has a missed deadline still open, whether the sweep has flagged
+    it yet or its earliest running deadline has just passed. Every "overdue" count, list and
+    badge means this."""
+    # Two lookups, each in the words of its partial index (models.OVERDUE, OPEN_NOT_OVERDUE):
+    # as one OR, SQLite's planner would scan the cases instead.
+    flagged = sa.select(Complaint.id).where(OVERDUE)
+    passed = sa.select(Complaint.id).where(
+        OPEN_NOT_OVERDUE, Complaint.next_due_at <= sa.literal(now, Complaint.next_due_at.type))
+    return Complaint.id.in_(sa.union_all(flagged, passed))
+
+
+def on_time_clause(now: datetime):
+    """SQL condition: the opposite of overdue_clause (a case with no deadline running is on time)."""
+    return sa.and_(Complaint.overdue_since.is_(None), sa.or_(
+        Complaint.next_due_at.is_(None), Complaint.next_due_at > sa.literal(now, Complaint.next_due_at.type)))

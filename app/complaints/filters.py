@@ -20,9 +20,10 @@ from app.core.security import current_actor
 from app.deadlines.enums import DeadlineKind
 
 from . import finding
+from .deadlines import on_time_clause, overdue_clause
 from .enums import EventKind, Urgency
 from .models import Complainant, Complaint, ComplaintDeadline, ComplaintEvent
-from .workflow import queue_clause, visible_clause
+from .workflow import due_today_clause, queue_clause, visible_clause
 
 # Repeat complaint: the same room and category again within 90 days (domain.md: Statistics).
 REPEAT_WINDOW_DAYS = 90
@@ -98,13 +99,14 @@ class MyQueueFilter(BaseFilter):
 
 
 class FilterOverdue(BaseFilter):
-    """Cases with a missed deadline still open."""
+    """Cases with a missed deadline still open (deadlines.overdue_clause: the dashboard's and
+    the reports' overdue counts are the same condition)."""
 
     name = _l("Is overdue")
     arg_name = "overdue"
 
     def apply(self, query, value):
-        return query.filter(Complaint.overdue_since.is_not(None))
+        return query.filter(overdue_clause(clock.now()))
 
 
 class FilterNotOverdue(BaseFilter):
@@ -112,7 +114,27 @@ class FilterNotOverdue(BaseFilter):
     arg_name = "not_overdue"
 
     def apply(self, query, value):
-        return query.filter(Complaint.overdue_since.is_(None))
+        return query.filter(on_time_clause(clock.now()))
+
+
+class FilterDueToday(BaseFilter):
+    """Cases whose next deadline falls later today and none missed (workflow.due_today_clause,
+    which the dashboard's count uses too)."""
+
+    name = _l("Due today")
+    arg_name = "due_today"
+
+    def apply(self, query, value):
+        return query.filter(due_today_clause(clock.now()))
+
+
+# The filters of the overdue column, in the order FAB numbers them (_flt_<index>_overdue_since).
+DEADLINE_FILTERS = (FilterOverdue, FilterNotOverdue, FilterDueToday)
+
+
+def deadline_filter_arg(filter_class) -> str:
+    """The list argument that applies one of the deadline filters, e.g. _flt_0_overdue_since."""
+    return f"_flt_{DEADLINE_FILTERS.index(filter_class)}_overdue_since"
 
 
 class FilterOnOrAfter(BaseFilter):
@@ -258,7 +280,7 @@ class ComplaintFilterConverter(FilterConverter):
 
     def convert(self, col_name):
         if col_name == "overdue_since":
-            return [FilterOverdue(col_name, self.datamodel), FilterNotOverdue(col_name, self.datamodel)]
+            return [f(col_name, self.datamodel) for f in DEADLINE_FILTERS]
         if col_name == "received_at":
             return super().convert(col_name) + [FilterOnOrAfter(col_name, self.datamodel)]
         if col_name == "grade":

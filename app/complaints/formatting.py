@@ -1,5 +1,6 @@
-"""The complaint fields' labels in the user's language, used by every screen and message, and
-how the complaint lists show case numbers and their active filters."""
+"""The complaint fields' labels and the event log's notes in the user's language, used by
+every screen and message, and how the complaint lists show case numbers and their active
+filters."""
 from datetime import datetime
 
 from flask import url_for
@@ -9,6 +10,9 @@ from markupsafe import Markup
 
 from app.core.enums import LabeledEnum, Tier
 from app.core.formatting import local_time, person_name
+from app.deadlines.formatting import deadline_kind_label
+
+from .enums import EventKind
 
 # One translated label per complaint field, used by every screen.
 FIELD_LABELS = {
@@ -68,3 +72,14 @@ def _filter_value_text(datamodel, column, value) -> str:
             return str(value)
         return person_name(related) if isinstance(related, User) else str(related)
     return str(value)
+
+
+def event_note(kind: EventKind, note: str) -> str:
+    """An event's note as people read it: an edit lists the fields it changed by their labels
+    ("类别、紧急程度"), a missed deadline names the deadline. Every screen and message that
+    shows an event's note uses this."""
+    if kind == EventKind.EDITED:
+        return field_labels(note or "")
+    if kind == EventKind.DEADLINE_MISSED:
+        return deadline_kind_label(note or "")
+    return note or ""

@@ -4,6 +4,7 @@ from flask import abort, flash, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import IndexView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from flask_appbuilder.widgets import ShowWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
@@ -17,11 +18,16 @@ from app.core.formatting import blank, enum_label, local_time, person_name, tier
 from app.core.forms import checkbox, enum_filter, enum_select
 from app.core.lists import ModelView
 from app.core.params import coerce_action_params, parse_id
-from app.core.permissions import RESOURCE_CATEGORY, RESOURCE_DEADLINE_POLICY
+from app.core.permissions import (
+    RESOURCE_CALENDAR,
+    RESOURCE_CATEGORY,
+    RESOURCE_DEADLINE_POLICY,
+)
 from app.core.security import current_actor
 from app.core.views import RefuseDeleteInUse
 from app.deadlines.enums import DeadlineKind, DeadlineUnit
 from app.deadlines.formatting import deadline_badge
+from app.notifications import rules as notifications
 
 from . import attachments, dashboard, finding, workflow
 from .enums import Channel, Grade, Status, Urgency, Validity
@@ -41,8 +47,8 @@ from .models import Category, Complaint, DeadlinePolicy
 
 
 class HomeView(IndexView):
-    """The dashboard: my queue, overdue and due-today counts, unread notifications, and
-    warnings about the working-day calendar."""
+    """The dashboard: tiles that open their lists, "register complaint", my most urgent cases,
+    and, for those who keep the working-day calendar, its warnings."""
 
     index_template = "complaints/dashboard.html"
 
@@ -51,8 +57,18 @@ class HomeView(IndexView):
         actor = current_actor()
         if actor.user_id is None:
             return redirect(url_for("AuthDBView.login"))
-        return self.render_template(self.index_template, appbuilder=self.appbuilder,
-                                    counts=dashboard.counts(db.session, actor))
+        keeps_calendar = self.appbuilder.sm.has_access("can_edit", RESOURCE_CALENDAR)
+        return self.render_template(
+            self.index_template, appbuilder=self.appbuilder, tiles=dashboard.TILES,
+            counts=dashboard.counts(db.session, actor), may_register=actor.may("write"),
+            urgent=dashboard.urgent_cases(db.session, actor),
+            calendar_warnings=dashboard.calendar_warnings(db.session) if keeps_calendar else [])
+
+
+class CaseFieldsWidget(ShowWidget):
+    """The case's fields as FAB shows them, without FAB's back-link bar."""
+
+    template = "complaints/show_widget.html"
 
 
 class ComplaintView(ComplaintScope, ModelView):
@@ -71,10 +87,13 @@ class ComplaintView(ComplaintScope, ModelView):
 
     list_columns = ["case_number", "deadline_state", "received_at", "office", "category", "urgency", "grade", "tier",
                     "status", "assignee", "complainant"]
-    show_columns = ["case_number", "office", "channel", "category", "urgency", "grade", "validity", "tier",
-                    "status", "assignee", "respondent", "respondent_department", "complainant", "complainant.phone",
-                    "description", "plan_measures", "plan_deadline", "plan_owner", "resolution", "void_reason",
-                    "received_at", "acknowledged_at", "resolved_at", "closed_at", "created_by"]
+    show_columns = ["case_number", "description", "complainant", "complainant.phone", "category", "office", "channel",
+                    "urgency", "grade", "validity", "tier", "status", "assignee", "respondent",
+                    "respondent_department", "plan_measures", "plan_deadline", "plan_owner", "resolution",
+                    "void_reason", "received_at", "acknowledged_at", "resolved_at", "closed_at", "created_by"]
+    # Shown in the detail page's summary line rather than among its fields.
+    summary_columns = ("case_number", "urgency", "tier", "status")
+    plan_columns = ("plan_measures", "plan_deadline", "plan_owner")
     # "events" and "deadlines" carry the reports' filters (repeat complaints, returns,
     # deadlines met in time or decided), so a count on a report opens exactly its cases.
     search_columns = [QUICK_SEARCH_COLUMN, "case_number", "overdue_since", "status", "tier", "category", "office",
@@ -300,17 +319,34 @@ class ComplaintView(ComplaintScope, ModelView):
     def _render_show(self, pk, prefill=None, open_action=None):
         actor = current_actor()
         complaint = _load_or_404(actor, pk, options=_SHOWN_PEOPLE)
+        # Opening a case is reading what was sent about it.
+        notifications.mark_read_about(db.session, actor.user_id, complaint.id)
+        available = workflow.available_actions(actor, complaint)
         staff = workflow.staff_choices(db.session, complaint)
-        widgets = self._get_show_widget(complaint.id, complaint)
         return self.render_template(
-            self.show_template, pk=complaint.id, title=self.show_title, widgets=widgets,
+            self.show_template, pk=complaint.id, title=f"{self.show_title} {complaint.case_number}",
+            widgets={"show": self._filled_fields_widget(complaint)},
             complaint=complaint, events=workflow.timeline(db.session, complaint), now=clock.now(),
-            actions=[(a, workflow.ACTIONS[a.value]) for a in workflow.available_actions(actor, complaint)],
+            actions=[(a, workflow.ACTIONS[a.value]) for a in available], actions_by_name=workflow.ACTIONS,
+            next_action=workflow.usual_next_action(complaint, available),
             may_edit=actor.may("write") and complaint.status not in workflow.FINAL,
             may_attach=actor.may("attach") and complaint.status not in workflow.FINAL,
-            assignees=workflow.at_tier(staff, complaint.tier), staff=staff,
+            assignees=workflow.at_tier(staff, complaint.tier), staff=staff, me=actor.user_id,
             prefill=prefill or {}, open_action=open_action, local_time=local_time,
         )
+
+    def _filled_fields_widget(self, complaint):
+        """FAB's show widget with only the fields that hold something, less those the page's
+        summary line already shows."""
+        values = self.datamodel.get_values_item(complaint, self.show_columns)
+        # A plan awaiting approval is shown next to the approval instead.
+        elsewhere = self.summary_columns + (self.plan_columns if complaint.status == Status.PLAN_PROPOSED else ())
+        filled = [(c, v) for c, v in zip(self.show_columns, values)
+                  if c not in elsewhere and v is not None and v != ""]
+        return CaseFieldsWidget(
+            pk=complaint.id, label_columns=self.label_columns, include_columns=[c for c, _v in filled],
+            value_columns=[v for _c, v in filled], formatters_columns=self.formatters_columns, actions={},
+            fieldsets=None, modelview_name=type(self).__name__)
 
 
 class MyQueueView(ComplaintView):
@@ -336,7 +372,7 @@ class CategoryView(RefuseDeleteInUse, ModelView):
     add_columns = edit_columns = show_columns = ["code", "name", "parent", "active", "note"]
     label_columns = {"code": _l("Code"), "name": _l("Name"), "parent": _l("Parent category"),
                      "active": _l("Active"), "note": _l("Note")}
-    add_form_extra_fields = edit_form_extra_fields = {"active": checkbox(_l("Active"))}
+    add_form_extra_fields = edit_form_extra_fields = {"active": checkbox(_l("Active"), default=True)}
 
 
 class DeadlinePolicyView(ModelView):
@@ -360,7 +396,7 @@ class DeadlinePolicyView(ModelView):
                           "urgency": enum_label(Urgency), "grade": enum_label(Grade),
                           "office": blank, "category": blank}
     add_form_extra_fields = edit_form_extra_fields = {
-        "escalates": checkbox(_l("Escalates when missed")), "active": checkbox(_l("Active")),
+        "escalates": checkbox(_l("Escalates when missed")), "active": checkbox(_l("Active"), default=True),
         "kind": enum_select(DeadlineKind, _l("Deadline")), "unit": enum_select(DeadlineUnit, _l("Unit")),
         "urgency": enum_select(Urgency, _l("Urgency (empty: any)"), optional=True),
         "grade": enum_select(Grade, _l("Grade (empty: any)"), optional=True),

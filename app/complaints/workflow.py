@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Callable
 
 import sqlalchemy as sa
-from flask_appbuilder.security.sqla.models import Role, User
+from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
 from flask_babel import format_datetime, format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -33,6 +33,7 @@ from app.core.errors import (  # noqa: F401
     StaleCase,
     WorkflowError,
 )
+from app.core.formatting import person_name
 from app.core.models import Office, office_staff
 from app.core.params import (
     MAX_YEAR,
@@ -41,13 +42,16 @@ from app.core.params import (
     parse_datetime,
     parse_id,
 )
-from app.core.permissions import ALL_OFFICE_ROLES
+from app.core.permissions import ALL_OFFICE_ROLES, ROLE_GENERAL_MANAGER, ROLE_SUPERVISOR
 from app.core.security import Actor, actor_for_user, tier_of_roles  # noqa: F401
 from app.deadlines.enums import DeadlineKind
+from app.deadlines.rules import local_midnight_after
+from app.notifications import rules as notifications
+from app.notifications.enums import NotificationKind
 
 from . import deadlines
-from .enums import EventKind, Status, Validity
-from .formatting import FIELD_LABELS
+from .enums import EventKind, Status, Urgency, Validity
+from .formatting import FIELD_LABELS, event_note
 from .models import CaseCounter, Category, Complainant, Complaint, ComplaintEvent
 
 # Passed as expected_version by callers that act on the case as it is now, with no form the
@@ -83,6 +87,15 @@ def queue_clause(actor: Actor):
     """SQL condition of "my queue": unfinished, and assigned to me or waiting at my tier."""
     return sa.and_(unfinished_clause(),
                    sa.or_(Complaint.assignee_id == actor.user_id, Complaint.tier == actor.tier))
+
+
+def due_today_clause(now: datetime):
+    """SQL condition: nothing missed, and the next deadline falls between now and the end of
+    the company's local day."""
+    end_of_today = local_midnight_after(clock.local(now).date())
+    due = Complaint.next_due_at.type
+    return sa.and_(Complaint.overdue_since.is_(None), Complaint.next_due_at > sa.literal(now, due),
+                   Complaint.next_due_at < sa.literal(end_of_today, due))
 
 
 def load(session: Session, actor: Actor, complaint_id, for_update: bool = False, options=()) -> Complaint:
@@ -203,7 +216,7 @@ def _staff_of_office(session: Session, office_id: int, user_id, name: str) -> Us
             office_staff.c.user_id == user.id, office_staff.c.office_id == office_id)
     )
     if not in_office and not roles & ALL_OFFICE_ROLES:
-        raise InvalidInput(_("%(user)s does not work at this office.", user=user.username),
+        raise InvalidInput(_("%(user)s does not work at this office.", user=person_name(user)),
                            {name: _("Not a member of the case's office.")})
     return user
 
@@ -227,7 +240,7 @@ def _assign(ctx):
             _("The assignee must work at the case's tier (%(tier)s).", tier=Tier(ctx.complaint.tier).label),
             {"assignee_id": _("Not a handler of this tier.")})
     ctx.complaint.assignee_id = user.id
-    return EventKind.ASSIGNED, user.username
+    return EventKind.ASSIGNED, person_name(user)
 
 
 def _start_investigation(ctx):
@@ -255,7 +268,7 @@ def _propose_plan(ctx):
     c.plan_measures, c.plan_deadline, c.plan_owner_id = measures, deadline, owner.id
     c.status, c.plan_proposed_at = Status.PLAN_PROPOSED, ctx.now
     return EventKind.PLAN_PROPOSED, _("%(measures)s (owner %(owner)s, by %(deadline)s)",
-                                      measures=measures, owner=owner.username,
+                                      measures=measures, owner=person_name(owner),
                                       deadline=format_datetime(deadline, "yyyy-MM-dd HH:mm"))
 
 
@@ -529,6 +542,32 @@ def available_actions(actor: Actor, complaint: Complaint) -> list[Action]:
     return [Action(n) for n in ACTIONS if _refusal(actor, complaint, n) is None]
 
 
+# The step that usually comes next in each state (domain.md: Handling), most pressing first:
+# staff on site before anything else while an emergency's arrival clock runs.
+USUAL_NEXT = {
+    Status.RECEIVED: (Action.RECORD_ON_SITE, Action.ACKNOWLEDGE),
+    Status.ACKNOWLEDGED: (Action.RECORD_ON_SITE, Action.START_INVESTIGATION),
+    Status.INVESTIGATING: (Action.RECORD_ON_SITE, Action.PROPOSE_PLAN),
+    Status.PLAN_PROPOSED: (Action.RECORD_ON_SITE, Action.APPROVE_PLAN),
+    Status.PLAN_APPROVED: (Action.RECORD_ON_SITE, Action.RECORD_PROGRESS),
+    Status.IN_PROGRESS: (Action.RECORD_ON_SITE, Action.RESOLVE),
+    Status.RESOLVED: (Action.RECORD_CONFIRMATION,),
+    Status.CONFIRMED: (Action.MARK_VALIDITY, Action.CLOSE),
+    Status.CLOSED: (Action.RECORD_RETURN_VISIT,),
+}
+
+
+def usual_next_action(complaint: Complaint, available: list[Action]) -> Action | None:
+    """Of the actions available now, the one that usually comes next, or None. Validity is
+    marked once, before closing."""
+    for action in USUAL_NEXT.get(complaint.status, ()):
+        if action == Action.MARK_VALIDITY and complaint.validity != Validity.PENDING:
+            continue
+        if action in available:
+            return action
+    return None
+
+
 def perform(session: Session, actor: Actor, complaint_id, action: str, *, expected_version=ANY_VERSION,
             now: datetime | None = None, **params) -> Complaint:
     """Run one workflow action on a case in one transaction, or raise and change nothing."""
@@ -666,7 +705,24 @@ def register(session: Session, actor: Actor, complaint: Complaint, now: datetime
     scheduler = deadlines.DeadlineTracker(session)
     scheduler.start(complaint, deadlines.FROM_REGISTRATION, complaint.received_at)
     _apply_grade_rule(scheduler, session, actor, complaint, now)
+    _alert_emergency(session, complaint, now)
     return complaint
+
+
+def _alert_emergency(session: Session, complaint: Complaint, now: datetime) -> None:
+    """An emergency reaches the office's supervisors the moment it is registered (or
+    reclassified as one): the emergency procedure starts at once (domain.md: Classification)."""
+    if complaint.urgency != Urgency.EMERGENCY:
+        return
+    session.flush()  # the case's id
+    supervisors = (
+        sa.select(office_staff.c.user_id, sa.literal(complaint.id), sa.null())
+        .join(User, User.id == office_staff.c.user_id)
+        .join(assoc_user_role, assoc_user_role.c.user_id == User.id)
+        .join(Role, Role.id == assoc_user_role.c.role_id)
+        .where(office_staff.c.office_id == complaint.office_id, User.active.is_(True), Role.name == ROLE_SUPERVISOR)
+        .distinct())
+    notifications.send(session, supervisors, NotificationKind.EMERGENCY, now)
 
 
 def update_details(session: Session, actor: Actor, complaint_id, changes: dict, *, expected_version=ANY_VERSION,
@@ -700,6 +756,8 @@ def update_details(session: Session, actor: Actor, complaint_id, changes: dict, 
                 scheduler.recompute(complaint)
             if "grade" in changed:
                 _apply_grade_rule(scheduler, session, actor, complaint, now)
+            if "urgency" in changed:
+                _alert_emergency(session, complaint, now)
         session.commit()
     except Exception:
         session.rollback()
@@ -786,8 +844,8 @@ def _check_version(session: Session, complaint: Complaint, expected_version) -> 
     ).all()
     system = _("System")
     changes = "; ".join(
-        f"{format_datetime(e.at, 'HH:mm')} {e.actor.username if e.actor else system}: {e.kind.label}"
-        + (f" ({e.note})" if e.note else "")
+        f"{format_datetime(e.at, 'HH:mm')} {person_name(e.actor) if e.actor else system}: {e.kind.label}"
+        + (f" ({event_note(e.kind, e.note)})" if e.note else "")
         for e in events
     )
     raise StaleCase(_("Case %(case)s was changed by someone else after you opened it, so your change was not "
@@ -803,10 +861,11 @@ def timeline(session: Session, complaint: Complaint) -> list[ComplaintEvent]:
 
 
 def staff_choices(session: Session, complaint: Complaint, tier: int | None = None) -> list[User]:
-    """Active staff who may hold the case: its office's members and all-office roles (those of
-    `tier` only, when given)."""
+    """The people offered to hold the case (assignee, plan owner): the active staff of its
+    office and the general managers, of one tier if given. Administrators may be named (the
+    workflow accepts all-office roles) but are not offered: they run the system, not cases."""
     members = sa.select(office_staff.c.user_id).where(office_staff.c.office_id == complaint.office_id)
-    all_office = sa.select(User.id).join(User.roles).where(Role.name.in_(sorted(ALL_OFFICE_ROLES)))
+    all_office = sa.select(User.id).join(User.roles).where(Role.name == ROLE_GENERAL_MANAGER)
     users = session.scalars(
         sa.select(User).where(User.active.is_(True), sa.or_(User.id.in_(members), User.id.in_(all_office)))
         .options(joinedload(User.roles)).order_by(User.username)

@@ -84,10 +84,10 @@ def enum_filter(enum_cls, label=None):
     return SelectField(label, choices=enum_cls.choices())
 
 
-def checkbox(label):
-    """A checkbox for a NOT NULL boolean column."""
+def checkbox(label, default=False):
+    """A checkbox for a NOT NULL boolean column, ticked on a new row when `default`."""
     # FAB makes a checkbox of a NOT NULL column required, so "unticked" could not be saved.
-    return BooleanField(label, widget=CheckboxInput())
+    return BooleanField(label, default=default, widget=CheckboxInput())
 
 
 class TelWidget(BS3TextFieldWidget):

@@ -73,8 +73,12 @@ SUPERVISOR_ACTIONS = CS_ACTIONS + ["approve_plan", "send_back_plan", "mark_valid
 COMPLAINT_BASE_PERMISSIONS = ["can_" + n for n in ["read", "write", "attach"] + SUPERVISOR_ACTIONS]
 
 _MENUS = ["Complaints", "My queue", "All complaints", "Register complaint", "Overdue cases", "Notifications"]
+# FAB's user screen (security.OfficeUserModelView) and its own-password form: every staff
+# member opens their profile and changes their own password.
+RESOURCE_USER = "OfficeUserModelView"
 _SELF_SERVICE = [
-    ("can_userinfo", "UserDBModelView"),
+    ("can_userinfo", RESOURCE_USER),
+    ("resetmypassword", RESOURCE_USER),  # FAB names action permissions without can_
     ("can_this_form_get", "ResetMyPasswordView"),
     ("can_this_form_post", "ResetMyPasswordView"),
     ("can_read", RESOURCE_NOTIFICATION),

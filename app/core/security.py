@@ -9,30 +9,43 @@ from typing import Iterable
 import sqlalchemy as sa
 from flask import abort, current_app, g, has_request_context, jsonify, request
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.forms import ResetPasswordForm
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.sqla.models import (
     Group,
     Permission,
     PermissionView,
+    Role,
     User,
     ViewMenu,
     assoc_permissionview_role,
 )
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView
 from flask_appbuilder.utils.limit import Limit
+from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from sqlalchemy.orm import Session, joinedload
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo
 
 from . import models  # noqa: F401  (User.offices, loaded with every user)
 from .extensions import db
 from .filters import Interface
 from .lists import ScaledList
 from .params import parse_id
-from .permissions import ALL_OFFICE_ROLES, RESOURCE_COMPLAINT, ROLE_LABELS, ROLE_TIERS
+from .permissions import (
+    ALL_OFFICE_ROLES,
+    RESOURCE_COMPLAINT,
+    RESOURCE_USER,
+    ROLE_LABELS,
+    ROLE_TIERS,
+)
 from .views import RefuseDeleteInUse
 
 PASSWORD_MIN_LENGTH = 10
@@ -48,9 +61,39 @@ def password_policy(password: str) -> None:
               n=PASSWORD_MIN_LENGTH))
 
 
+class PolicyPasswordForm(ResetPasswordForm):
+    """FAB's password form, saying the password policy it checks (FAB's says it checks none)."""
+
+    password = PasswordField(
+        _l("Password"), description=_l("The password needs at least %(n)d characters, with both letters and digits.",
+                                       n=PASSWORD_MIN_LENGTH),
+        validators=[DataRequired(), PasswordComplexityValidator()], widget=BS3PasswordFieldWidget())
+    conf_password = PasswordField(
+        _l("Confirm Password"), description=_l("Please rewrite the password to confirm"),
+        validators=[EqualTo("password", message=_l("Passwords must match"))], widget=BS3PasswordFieldWidget())
+
+
+class ResetMyPasswordView(fab_views.ResetMyPasswordView):
+    """One's own password (every staff member, from the user menu)."""
+
+    form = PolicyPasswordForm
+    form_title = _l("Change my password")
+
+
+class ResetPasswordView(fab_views.ResetPasswordView):
+    """A staff member's password, set by an administrator."""
+
+    form = PolicyPasswordForm
+
+
 def role_label(name: str) -> str:
     """A role's name in the user's language (roles an admin adds keep their own name)."""
     return str(ROLE_LABELS.get(name, name))
+
+
+# Every screen prints a role as str(role): its lists, detail pages, the role choices of the user
+# form and the user list's filter. FAB prints the stored (English) name; print it translated.
+Role.__str__ = lambda role: role_label(role.name)
 
 
 class TranslatedRoleModelView(ScaledList, RoleModelView):
@@ -63,15 +106,19 @@ class TranslatedRoleModelView(ScaledList, RoleModelView):
 
 
 class OfficeUserModelView(ScaledList, RefuseDeleteInUse, UserDBModelView):
-    """FAB's user screen, where administrators also set each staff member's offices. A user
-    that cases or their history name is deactivated, not deleted."""
+    """FAB's user screen, where administrators also set each staff member's offices, and every
+    staff member's own profile (userinfo) with the change of their own password. A user that
+    cases or their history name is deactivated, not deleted. (Groups are not used here.)"""
 
-    list_columns = UserDBModelView.list_columns + ["offices"]
+    class_permission_name = RESOURCE_USER
+    list_columns = ["first_name", "last_name", "username", "email", "active", "roles", "offices"]
     add_columns = UserDBModelView.add_columns[:-2] + ["offices"] + UserDBModelView.add_columns[-2:]
     edit_columns = UserDBModelView.edit_columns + ["offices"]
     label_columns = {**UserDBModelView.label_columns, "offices": _l("Offices")}
     show_fieldsets = [(title, {**spec, "fields": spec["fields"] + (["offices"] if i == 0 else [])})
                       for i, (title, spec) in enumerate(UserDBModelView.show_fieldsets)]
+    user_show_fieldsets = [(title, {**spec, "fields": spec["fields"] + (["offices"] if i == 0 else [])})
+                           for i, (title, spec) in enumerate(UserDBModelView.user_show_fieldsets)]
 
 
 def _json_answer(status: int, message: str):
@@ -150,6 +197,8 @@ class ComplaintSecurityManager(SecurityManager):
 
     rolemodelview = TranslatedRoleModelView
     userdbmodelview = OfficeUserModelView
+    resetmypasswordview = ResetMyPasswordView
+    resetpasswordview = ResetPasswordView
     userstatschartview = None
     security_api = LoginLimitedSecurityApi
 

@@ -32,4 +32,4 @@ class OfficeView(RefuseDeleteInUse, ModelView):
     add_columns = edit_columns = show_columns = ["code", "name", "households", "active", "staff"]
     label_columns = {"code": _l("Code"), "name": _l("Name"), "households": _l("Households"), "active": _l("Active"),
                      "staff": _l("Staff")}
-    add_form_extra_fields = edit_form_extra_fields = {"active": checkbox(_l("Active"))}
+    add_form_extra_fields = edit_form_extra_fields = {"active": checkbox(_l("Active"), default=True)}

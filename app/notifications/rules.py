@@ -43,6 +43,17 @@ def unread_count(session: Session, user_id) -> ListCount:
         Notification.user_id == user_id, Notification.read_at.is_(None)), UNREAD_LIMIT)
 
 
+def mark_read_about(session: Session, user_id, complaint_id: int) -> None:
+    """Mark the user's notifications about one case read: they have opened the case."""
+    if user_id is None:
+        return
+    read = session.execute(sa.update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None), Notification.complaint_id == complaint_id,
+    ).values(read_at=clock.now())).rowcount
+    if read:
+        session.commit()
+
+
 def mark_read(session: Session, actor: Actor, ids) -> None:
     """Mark the user's notifications read (all of them when ids is None)."""
     stmt = sa.update(Notification).where(Notification.user_id == actor.user_id, Notification.read_at.is_(None))

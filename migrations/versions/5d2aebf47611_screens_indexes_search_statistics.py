@@ -9,7 +9,7 @@ A later migration that rebuilds complaint or complainant on SQLite (batch mode c
 drops their triggers with the old table: recreate them as below and rebuild the FTS tables.
 
 Revision ID: 5d2aebf47611
-Revises: 3c1f0a9d2b7e
+Revises: 3b7e4d2a9c51
 Create Date: 2026-11-24 10:00:00.000000
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5d2aebf47611'
-down_revision = '3c1f0a9d2b7e'
+down_revision = '3b7e4d2a9c51'
 branch_labels = None
 depends_on = None
 

@@ -104,7 +104,7 @@ def test_a_repeat_call_is_recorded_from_the_callers_history(browser, live_server
     page.fill("#description", "业主再次来电催修电梯")
     entry.locator("button.repeat-call").click()
     page.wait_for_url(f"**/complaints/show/{case.id}")
-    assert page.locator("tr.timeline-event[data-kind=repeat_call]").count() == 1
+    assert page.locator(".timeline-event[data-kind=repeat_call]").count() == 1
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count(Complaint.id))) == 1
     assert db.session.scalars(sa.select(ComplaintEvent.note).where(

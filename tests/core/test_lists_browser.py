@@ -17,7 +17,7 @@ def test_adding_a_category_filter_loads_its_choices(browser, live_server, world)
     log_in(page, base, "sup")
 
     page.goto(base + "/complaints/list/")
-    page.click("a[data-toggle=collapse]:has-text('搜索'), .panel-heading a:has-text('搜索')")
+    page.click("a[data-toggle=collapse]:has-text('查找'), .panel-heading a:has-text('查找')")
     page.click("#filter_form button.dropdown-toggle")
     with page.expect_response(lambda r: "/complaints/filter-choices/category" in r.url):
         page.click("#filter_form a.filter[name=category]")

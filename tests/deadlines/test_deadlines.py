@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.complaints import workflow
-from app.complaints.deadlines import overdue_clause
+from app.complaints.deadlines import on_time_clause, overdue_clause
 from app.complaints.enums import EventKind, Grade, Urgency
 from app.complaints.models import (
     Complaint,
@@ -255,11 +255,60 @@ def test_overdue_resolution_escalates_tier_by_tier_once_each(service_case, world
     assert len(events(case, EventKind.AUTO_ESCALATED)) == 2
 
 
-def test_missed_emergency_arrival_escalates(new_case, world, frozen_clock):
+def test_missed_emergency_arrival_alerts_supervisors_and_gm_without_escalating(new_case, world, frozen_clock):
     frozen_clock(local(2026, 11, 20, 10, 0))
     case = new_case(category_id=world.categories["SAFETY"].id, urgency=Urgency.EMERGENCY)
     report = sweep_at(local(2026, 11, 20, 10, 4))
-    assert report.by_kind == {"ON_SITE": 1} and fresh(case).tier == 2
+    assert report.by_kind == {"ON_SITE": 1} and report.escalated == 0
+    assert fresh(case).tier == 1  # the office's supervisor acts; the case stays where it is
+    told = set(db.session.scalars(sa.select(Notification.user_id).where(
+        Notification.complaint_id == case.id, Notification.kind == NotificationKind.OVERDUE)))
+    # At once, at tier 1: the office's supervisor and the general manager; not Shanghai's.
+    assert told == {world.user_id("sup"), world.user_id("gm")}
+
+
+def test_a_missed_arrival_escalates_when_an_administrator_makes_the_policy_escalate(
+        new_case, world, frozen_clock):
+    policy = db.session.scalars(sa.select(DeadlinePolicy).where(
+        DeadlinePolicy.kind == K.ON_SITE, DeadlinePolicy.urgency == Urgency.EMERGENCY)).one()
+    assert policy.escalates is False  # the default
+    policy.escalates = True
+    db.session.commit()
+    try:
+        frozen_clock(local(2026, 11, 20, 10, 0))
+        case = new_case(category_id=world.categories["SAFETY"].id, urgency=Urgency.EMERGENCY)
+        assert sweep_at(local(2026, 11, 20, 10, 4)).escalated == 1 and fresh(case).tier == 2
+    finally:
+        policy = db.session.get(DeadlinePolicy, policy.id)
+        policy.escalates = False
+        db.session.commit()
+
+
+def test_other_missed_deadlines_do_not_reach_the_general_manager_below_tier_3(service_case, world):
+    case = service_case()
+    sweep_at(local(2026, 11, 21, 10, 1))
+    told = set(db.session.scalars(sa.select(Notification.user_id).where(Notification.complaint_id == case.id)))
+    assert world.user_id("gm") not in told
+
+
+def test_registering_an_emergency_tells_the_offices_supervisors_at_once(new_case, world, frozen_clock):
+    frozen_clock(local(2026, 11, 20, 10, 0))
+    emergency = new_case(urgency=Urgency.EMERGENCY, description="电梯困人,老人被困")
+    general = new_case()
+    rows = db.session.execute(sa.select(Notification.user_id, Notification.complaint_id, Notification.created_at)
+                              .where(Notification.kind == NotificationKind.EMERGENCY)).all()
+    assert [(user, complaint) for user, complaint, _ in rows] == [(world.user_id("sup"), emergency.id)]
+    assert rows[0].created_at == local(2026, 11, 20, 10, 0)
+    assert general.id not in {complaint for _, complaint, _ in rows}
+
+
+def test_reclassifying_a_case_as_an_emergency_tells_the_supervisors(new_case, world, frozen_clock):
+    frozen_clock(local(2026, 11, 20, 10, 0))
+    case = new_case()
+    workflow.update_details(db.session, world.actor("cs"), case.id, {"urgency": Urgency.EMERGENCY})
+    told = db.session.scalars(sa.select(Notification.user_id).where(
+        Notification.complaint_id == case.id, Notification.kind == NotificationKind.EMERGENCY)).all()
+    assert told == [world.user_id("sup")]
 
 
 def test_arrival_in_time_stops_the_on_site_clock(new_case, world, frozen_clock):
@@ -346,9 +395,33 @@ def test_voided_and_closed_cases_have_no_running_deadlines(service_case, world):
 
 def test_overdue_cases_are_one_query(service_case):
     late, _ = service_case(), None
-    sweep_at(local(2026, 11, 21, 10, 1))
-    overdue = db.session.scalars(sa.select(Complaint.id).where(overdue_clause())).all()
-    assert overdue == [late.id]
+    moment = sweep_at(local(2026, 11, 21, 10, 1))
+    overdue = db.session.scalars(sa.select(Complaint.id).where(overdue_clause(clock.now()))).all()
+    assert overdue == [late.id] and moment.missed
+
+
+def test_a_deadline_passed_before_the_sweep_counts_as_overdue(service_case):
+    case = service_case()
+    clock.freeze(local(2026, 11, 21, 10, 1))  # the 24-hour deadlines have passed; no sweep yet
+    assert fresh(case).overdue_since is None
+    assert db.session.scalars(sa.select(Complaint.id).where(overdue_clause(clock.now()))).all() == [case.id]
+    assert db.session.scalars(sa.select(Complaint.id).where(overdue_clause(local(2026, 11, 21, 9, 0)))).all() == []
+
+
+def test_every_case_is_either_overdue_or_on_time(service_case, world):
+    late, voided, running = service_case(), service_case(), None
+    workflow.perform(db.session, world.actor("sup"), voided.id, "void", reason="重复登记")
+    clock.freeze(local(2026, 11, 21, 9, 0))
+    running = service_case()
+    clock.freeze(local(2026, 11, 21, 10, 1))  # late's 24-hour deadlines have passed, unswept
+    ids = {c.id for c in (late, voided, running)}
+
+    def which(clause):
+        return set(db.session.scalars(sa.select(Complaint.id).where(clause(clock.now()))))
+
+    assert which(overdue_clause) == {late.id}
+    assert which(on_time_clause) == {voided.id, running.id}  # no running deadline is on time too
+    assert which(overdue_clause) | which(on_time_clause) == ids
 
 
 def test_two_sweeps_at_once_record_each_breach_once(database_url, tmp_path, service_case):
