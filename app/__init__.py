@@ -46,6 +46,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def init_database(app: Flask) -> None:
+    # Every domain's tables, before FAB configures the mappers: notifications name the cases
+    # and visits they are about by string.
+    from .complaints import models as _complaints  # noqa: F401
+    from .visits import models as _visits  # noqa: F401
+
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():

@@ -65,13 +65,14 @@ _APPROX_MINUTES = {U.MINUTES: 1, U.HOURS: 60, U.CALENDAR_DAYS: 1440, U.WORKING_D
 # ---------------------------------------------------------------------------------------
 
 
-def ensure_default_policies(session: Session) -> int:
-    """Add the default company-wide policies that are missing; returns how many."""
+def ensure_default_policies(session: Session, defaults=DEFAULT_POLICIES) -> int:
+    """Add the default company-wide policies that are missing (the cases' own, or another
+    domain's `defaults` in the same shape); returns how many."""
     codes = {c.code: c.id for c in session.scalars(sa.select(Category))}
     existing = {(p.kind, p.category_id, p.urgency, p.grade) for p in session.scalars(
         sa.select(DeadlinePolicy).where(DeadlinePolicy.office_id.is_(None)))}
     added = 0
-    for kind, code, urgency, amount, unit, escalates in DEFAULT_POLICIES:
+    for kind, code, urgency, amount, unit, escalates in defaults:
         category_id = codes.get(code) if code else None
         if code and category_id is None:
             continue

@@ -139,6 +139,9 @@ class EventKind(LabeledEnum):
     DEADLINE_MISSED = "deadline_missed"
     AUTO_ESCALATED = "auto_escalated"
     MADE_MAJOR = "made_major"
+    VISIT_SATISFIED = "visit_satisfied"
+    VISIT_NOT_SATISFIED = "visit_not_satisfied"
+    VISIT_UNREACHABLE = "visit_unreachable"
 
     @classmethod
     def _labels(cls):
@@ -169,4 +172,7 @@ class EventKind(LabeledEnum):
             cls.DEADLINE_MISSED: _l("Deadline missed"),
             cls.AUTO_ESCALATED: _l("Escalated for a missed deadline"),
             cls.MADE_MAJOR: _l("Unresolved for a month: made major"),
+            cls.VISIT_SATISFIED: _l("Return visit: satisfied"),
+            cls.VISIT_NOT_SATISFIED: _l("Return visit: not satisfied, handled again"),
+            cls.VISIT_UNREACHABLE: _l("Return visit: resident unreachable"),
         }

@@ -13,16 +13,19 @@ from .models import Notification
 
 
 def send(session: Session, recipients: sa.Select, kind: NotificationKind, now: datetime) -> int:
-    """Send `kind` to every row of `recipients` — (user_id, complaint_id, deadline kind or
-    NULL) — in one INSERT … SELECT; returns how many were sent."""
+    """Send `kind` to every row of `recipients` — (user_id, complaint_id or NULL, deadline kind
+    or NULL[, visit_id or NULL]) — in one INSERT … SELECT; returns how many were sent."""
     at = sa.bindparam("sent_at", now, type_=Notification.created_at.type)
     rows = recipients.subquery()
     sent = sa.select(sa.func.count(Notification.id)).where(Notification.created_at == at, Notification.kind == kind)
     # (INSERT … SELECT reports no row count on every driver: count before and after.)
     before = session.scalar(sent)
-    session.execute(sa.insert(Notification).from_select(
-        ["user_id", "complaint_id", "deadline_kind", "kind", "created_at"],
-        sa.select(rows.c[0], rows.c[1], rows.c[2], sa.literal(kind.name), at)))
+    columns = ["user_id", "complaint_id", "deadline_kind", "kind", "created_at"]
+    values = [rows.c[0], rows.c[1], rows.c[2], sa.literal(kind.name), at]
+    if len(rows.c) > 3:
+        columns.append("visit_id")
+        values.append(rows.c[3])
+    session.execute(sa.insert(Notification).from_select(columns, sa.select(*values)))
     return session.scalar(sent) - before
 
 

@@ -29,14 +29,15 @@ class NotificationView(ModelView):
     base_filters = [["id", OwnNotificationFilter, None]]
     base_order = ("created_at", "desc")
     list_title = _l("Notifications")
-    list_columns = ["created_at", "kind", "deadline_kind", "complaint", "read_at"]
+    list_columns = ["created_at", "kind", "deadline_kind", "complaint", "visit", "read_at"]
     search_columns = ["kind", "read_at"]
     label_columns = {"created_at": _l("Time"), "kind": _l("Notification"), "deadline_kind": _l("Deadline"),
-                     "complaint": _l("Complaint"), "read_at": _l("Read at")}
+                     "complaint": _l("Complaint"), "visit": _l("Visit"), "read_at": _l("Read at")}
     formatters_columns = {
         "created_at": local_time, "read_at": local_time, "kind": enum_label(NotificationKind),
         "deadline_kind": enum_label(DeadlineKind),
-        "complaint": lambda c: Markup('<a href="{}">{}</a>').format(url_for("ComplaintView.show", pk=c.id), c),
+        "complaint": lambda c: _link("ComplaintView.show", c),
+        "visit": lambda v: _link("VisitView.show", v),
     }
 
     @action("mark_read", _l("Mark as read"), None, "fa-check")
@@ -51,6 +52,11 @@ class NotificationView(ModelView):
         """Mark every notification of mine read."""
         rules.mark_read(db.session, current_actor(), None)
         return redirect(url_for(".list"))
+
+
+def _link(endpoint, row):
+    """A link to the row a notification is about (the domains' screens, named by endpoint)."""
+    return Markup('<a href="{}">{}</a>').format(url_for(endpoint, pk=row.id), row) if row is not None else ""
 
 
 def init_navbar(app) -> None:
