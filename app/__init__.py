@@ -162,13 +162,13 @@ def init_appbuilder(app: Flask) -> None:
 
 def init_template_helpers(app: Flask) -> None:
     """The display filters templates use, from the shared core and each domain."""
-    from .complaints.formatting import field_labels
+    from .complaints.formatting import dissatisfaction, field_labels
     from .core.formatting import local_time, person_name, tier_label
     from .deadlines.formatting import deadline_badge, deadline_kind_label
 
     app.jinja_env.filters.update(local_time=local_time, tier_label=tier_label, field_labels=field_labels,
                                  person_name=person_name, deadline_badge=deadline_badge,
-                                 deadline_kind_label=deadline_kind_label)
+                                 deadline_kind_label=deadline_kind_label, dissatisfaction=dissatisfaction)
 
 
 # Flask-AppBuilder reads list arguments by searching their names (urltools: re.findall(

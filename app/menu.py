@@ -11,6 +11,13 @@ from app.core.views import OfficeView
 from app.deadlines.views import CalendarDayView, CalendarYearView
 from app.notifications.views import NotificationView
 from app.reports.views import ExportRecordView, ReportView
+from app.visits.views import (
+    RectificationNoticeView,
+    VisitingStaffView,
+    VisitQueueView,
+    VisitSettingView,
+    VisitView,
+)
 
 
 def register_views(appbuilder):
@@ -21,6 +28,13 @@ def register_views(appbuilder):
                         category="Complaints")
     appbuilder.add_link("Register complaint", label=_l("Register complaint"), href="/complaints/add",
                         icon="fa-plus", category="Complaints")
+    appbuilder.add_view(VisitQueueView, "Visit queue", label=_l("Visit queue"), icon="fa-phone",
+                        category="Visits", category_label=_l("Return visits"), category_icon="fa-handshake-o")
+    appbuilder.add_view(VisitView, "All visits", label=_l("All visits"), icon="fa-list", category="Visits")
+    appbuilder.add_link("Record routine visit", label=_l("Record routine visit"), href="/visits/routine",
+                        icon="fa-plus", category="Visits")
+    appbuilder.add_view(RectificationNoticeView, "Rectification notices", label=_l("Rectification notices"),
+                        icon="fa-wrench", category="Visits")
     appbuilder.add_view(OfficeView, "Offices", label=_l("Offices"), icon="fa-building",
                         category="Configuration", category_label=_l("Configuration"), category_icon="fa-cogs")
     appbuilder.add_view(CategoryView, "Categories", label=_l("Categories"), icon="fa-tags",
@@ -30,6 +44,10 @@ def register_views(appbuilder):
     appbuilder.add_view(CalendarDayView, "Working-day calendar", label=_l("Working-day calendar"),
                         icon="fa-calendar", category="Configuration")
     appbuilder.add_view(CalendarYearView, "Calendar years", label=_l("Calendar years"), icon="fa-calendar-check-o",
+                        category="Configuration")
+    appbuilder.add_view(VisitSettingView, "Visit settings", label=_l("Visit settings"), icon="fa-sliders",
+                        category="Configuration")
+    appbuilder.add_view(VisitingStaffView, "Visiting staff", label=_l("Visiting staff"), icon="fa-users",
                         category="Configuration")
     appbuilder.add_view(NotificationView, "Notifications", label=_l("Notifications"), icon="fa-bell",
                         category="Complaints")

@@ -50,9 +50,10 @@ DEFAULT_POLICIES = [
     (K.RETURN_VISIT, "REPAIR", None, 7, U.CALENDAR_DAYS, False),  # after repair [004]
     (K.RETURN_VISIT, "SAFETY", None, 2, U.CALENDAR_DAYS, False),  # safety facilities [004]
 ]
-# Deadlines counted from registration; the others from resolution.
+# Deadlines counted from registration; the others from resolution. The return visit's due time
+# (its RETURN_VISIT policies) lives on the visit itself (app/visits), planned at resolution.
 FROM_REGISTRATION = (K.ACKNOWLEDGE, K.FIRST_FEEDBACK, K.INVESTIGATION, K.ON_SITE, K.RESOLUTION)
-FROM_RESOLUTION = (K.CONFIRMATION, K.RETURN_VISIT)
+FROM_RESOLUTION = (K.CONFIRMATION,)
 # Who is told about a case's deadlines besides its assignee: the leads of its tier.
 LEAD_ROLE = {Tier.CUSTOMER_SERVICE: ROLE_SUPERVISOR, Tier.SUPERVISOR: ROLE_SUPERVISOR,
              Tier.GENERAL_MANAGER: ROLE_GENERAL_MANAGER}

@@ -1,5 +1,7 @@
 """The complaint fields' labels in the user's language, used by every screen and message."""
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 # One translated label per complaint field, used by every screen.
 FIELD_LABELS = {
@@ -14,10 +16,19 @@ FIELD_LABELS = {
     "plan_owner": _l("Plan owner"), "resolution": _l("Result"), "void_reason": _l("Void reason"),
     "acknowledged_at": _l("Receipt confirmed at"), "resolved_at": _l("Resolved at"), "closed_at": _l("Closed at"),
     "created_by": _l("Registered by"), "deadline_state": _l("Deadline"), "overdue_since": _l("Overdue"),
-    "next_due_at": _l("Next deadline"),
+    "next_due_at": _l("Next deadline"), "dissatisfied_visits": _l("Return visit"),
 }
 
 
 def field_labels(names: str) -> str:
     """'grade, urgency' → the fields' labels in the user's language."""
     return "、".join(str(FIELD_LABELS.get(n.strip(), n.strip())) for n in names.split(",") if n.strip())
+
+
+def dissatisfaction(count) -> Markup:
+    """How often a return visit found the resident not satisfied, as a badge (nothing if never)."""
+    if not count:
+        return Markup("")
+    return Markup('<span class="label label-danger dissatisfied" title="{}"><i class="fa fa-frown-o" '
+                  'aria-hidden="true"></i> {}</span>').format(
+        _("Return visits that found the resident not satisfied"), _("Not satisfied ×%(n)d", n=count))

@@ -28,7 +28,7 @@ from .filters import (
     MyQueueFilter,
     OfficeScopeFilter,
 )
-from .formatting import FIELD_LABELS
+from .formatting import FIELD_LABELS, dissatisfaction
 from .forms import EDIT_COLUMNS, INTAKE_COLUMNS, EditForm, IntakeForm
 from .models import Category, Complaint, DeadlinePolicy
 
@@ -63,7 +63,7 @@ class ComplaintView(ComplaintScope, ModelView):
     list_template = "complaints/list.html"
 
     list_columns = ["case_number", "deadline_state", "received_at", "office", "category", "urgency", "grade", "tier",
-                    "status", "assignee", "complainant"]
+                    "status", "dissatisfied_visits", "assignee", "complainant"]
     show_columns = ["case_number", "office", "channel", "category", "urgency", "grade", "validity", "tier",
                     "status", "assignee", "respondent", "respondent_department", "complainant", "complainant.phone",
                     "description", "plan_measures", "plan_deadline", "plan_owner", "resolution", "void_reason",
@@ -80,7 +80,7 @@ class ComplaintView(ComplaintScope, ModelView):
     # The list shows the complainant by name only; phone stays on the detail page (confidential).
     label_columns = FIELD_LABELS
     formatters_columns = {
-        "deadline_state": deadline_badge,
+        "deadline_state": deadline_badge, "dissatisfied_visits": dissatisfaction,
         "tier": tier_label, "status": enum_label(Status), "urgency": enum_label(Urgency),
         "grade": enum_label(Grade), "validity": enum_label(Validity), "channel": enum_label(Channel),
         "received_at": local_time, "acknowledged_at": local_time, "resolved_at": local_time,

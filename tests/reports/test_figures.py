@@ -5,12 +5,15 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
 from app.complaints import workflow
 from app.complaints.enums import Channel, Grade, Validity
 from app.core.extensions import db
 from app.deadlines.enums import DeadlineKind
 from app.reports import presentation, rules
+from app.visits import rules as visits
+from app.visits.models import Visit
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 NOVEMBER = rules.Period.month(2026, 11)
@@ -108,7 +111,11 @@ def test_return_visit_rate_counts_resolved_cases_with_a_return_visit(world, case
     visited, not_visited = case(at(3)), case(at(4))
     for c in (visited, not_visited):
         act(world, c, "resolve", at(5), result="已处理")
-    act(world, visited, "record_return_visit", at(6), note="电话回访,业主满意")
+    visit = db.session.scalars(sa.select(Visit).where(Visit.complaint_id == visited.id)).one()
+    visits.record_visit(db.session, world.visit_actor("cs"), visit.id, {
+        "method": "PHONE", "person_reached": "王秀英", "resident_view": "修好了", "satisfaction": "SATISFIED"},
+        now=at(6))
+    visits.sign_off(db.session, world.visit_actor("cs"), visit.id, "王秀英", note="电话中确认满意", now=at(6, 11))
     r = report(world)
     assert r.offices[0].return_visit_rate == rules.Rate(1, 2)
     assert rules.meets("return_visit_rate", 0.5) is False and rules.meets("return_visit_rate", 1.0) is True
