@@ -152,9 +152,11 @@ def init_appbuilder(app: Flask) -> None:
         from .complaints.api import ComplaintApi
         from .core.api import OpenApi
         from .menu import register_views
+        from .visits.api import VisitApi
 
         register_views(appbuilder)
         appbuilder.add_api(ComplaintApi)
+        appbuilder.add_api(VisitApi)
         # The REST API's description: /api/v1/_openapi and its Swagger UI at /swagger/v1.
         appbuilder.add_api(OpenApi)
         appbuilder.add_view_no_menu(SwaggerView)

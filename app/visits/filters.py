@@ -5,7 +5,9 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
 
+from app.core.datamodel import ModelInterface
 from app.core.extensions import db
+from app.core.filters import FilterConverter
 from app.core.permissions import (
     RESOURCE_VISIT,
     VISIT_BASE_PERMISSIONS,
@@ -67,6 +69,22 @@ class FilterOverdueVisit(BaseFilter):
 
     def apply(self, query, value):
         return query.filter(Visit.status == VisitStatus.PLANNED, Visit.overdue_at.is_not(None))
+
+
+class VisitFilterConverter(FilterConverter):
+    """The core's filters (each value read with the one parser), plus "is overdue" on the
+    overdue column."""
+
+    def convert(self, col_name):
+        if col_name == "overdue_at":
+            return [FilterOverdueVisit(col_name, self.datamodel)]
+        return super().convert(col_name)
+
+
+class VisitInterface(ModelInterface):
+    """Visits with checked filter values (core.datamodel) and the overdue filter."""
+
+    filter_converter_class = VisitFilterConverter
 
 
 class VisitScope:

@@ -18,7 +18,6 @@ from app.core import clock
 from app.core.datamodel import ModelInterface
 from app.core.errors import NotFound, WorkflowError
 from app.core.extensions import db
-from app.core.filters import FilterConverter
 from app.core.formatting import blank, enum_label, local_time, person_name
 from app.core.forms import checkbox, enum_filter, enum_select
 from app.core.models import Office
@@ -37,8 +36,8 @@ from .enums import (
     VisitStatus,
 )
 from .filters import (
-    FilterOverdueVisit,
     NoticeOfficeFilter,
+    VisitInterface,
     VisitQueueFilter,
     VisitScope,
     current_visit_actor,
@@ -77,19 +76,6 @@ def _yes_no(value) -> str:
 
 def _money(value) -> str:
     return "" if value is None else f"¥{value:.2f}"
-
-
-class VisitFilterConverter(FilterConverter):
-    """The core's filters, plus "is overdue" on the overdue column."""
-
-    def convert(self, col_name):
-        if col_name == "overdue_at":
-            return [FilterOverdueVisit(col_name, self.datamodel)]
-        return super().convert(col_name)
-
-
-class VisitInterface(ModelInterface):
-    filter_converter_class = VisitFilterConverter
 
 
 class VisitView(VisitScope, ModelView):
