@@ -13,6 +13,7 @@ from app.notifications.views import NotificationView
 from app.reports.views import ExportRecordView, ReportView
 from app.visits.views import (
     RectificationNoticeView,
+    SamplingView,
     VisitingStaffView,
     VisitQueueView,
     VisitSettingView,
@@ -35,6 +36,8 @@ def register_views(appbuilder):
                         icon="fa-plus", category="Visits")
     appbuilder.add_view(RectificationNoticeView, "Rectification notices", label=_l("Rectification notices"),
                         icon="fa-wrench", category="Visits")
+    appbuilder.add_view(SamplingView, "Repair sampling", label=_l("Repair sampling"), icon="fa-random",
+                        category="Visits")
     appbuilder.add_view(OfficeView, "Offices", label=_l("Offices"), icon="fa-building",
                         category="Configuration", category_label=_l("Configuration"), category_icon="fa-cogs")
     appbuilder.add_view(CategoryView, "Categories", label=_l("Categories"), icon="fa-tags",

@@ -4,7 +4,7 @@ as unreachable, corrections, rectification notices and complaints raised from it
 visits; rectification notices. Every rule is the visits rules module's."""
 import sqlalchemy as sa
 from flask import abort, flash, make_response, redirect, request, url_for
-from flask_appbuilder import ModelView, expose, has_access
+from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,11 +21,16 @@ from app.core.extensions import db
 from app.core.formatting import blank, enum_label, local_time, person_name
 from app.core.forms import checkbox, enum_filter, enum_select
 from app.core.models import Office
-from app.core.permissions import RESOURCE_VISIT_SETTING
+from app.core.permissions import (
+    RESOURCE_VISIT,
+    RESOURCE_VISIT_SETTING,
+    VISIT_BASE_PERMISSIONS,
+    VISIT_METHOD_PERMISSIONS,
+)
 from app.core.security import current_actor
 from app.deadlines.formatting import deadline_badge
 
-from . import rules
+from . import rules, sampling
 from .enums import (
     Confirmation,
     RectificationStatus,
@@ -388,3 +393,51 @@ class VisitingStaffView(ModelView):
     formatters_columns = {"role": enum_label(SamplingRole), "user": person_name}
     add_form_extra_fields = edit_form_extra_fields = {"role": enum_select(SamplingRole, _l("Samples as"))}
     search_form_extra_fields = {"role": enum_filter(SamplingRole)}
+
+
+class SamplingView(BaseView):
+    """Repair sampling (维修回访抽样): each visiting person's sample of a month against their
+    share, and drawing the month's samples (supervisors)."""
+
+    route_base = "/repair-sampling"
+    default_view = "progress"
+    class_permission_name = RESOURCE_VISIT
+    method_permission_name = VISIT_METHOD_PERMISSIONS
+    base_permissions = VISIT_BASE_PERMISSIONS
+
+    def _page(self, office_id, period_text, status=200):
+        actor = current_visit_actor()
+        offices = [o for o in db.session.scalars(sa.select(Office).order_by(Office.code)) if actor.sees_office(o.id)]
+        office = next((o for o in offices if str(o.id) == str(office_id)), offices[0] if offices else None)
+        try:
+            period = sampling.Period.parse(period_text) if period_text else sampling.Period.of(clock.now())
+        except WorkflowError as e:
+            flash(e.message, "danger")
+            period, status = sampling.Period.of(clock.now()), e.http_status
+        rows = sampling.progress(db.session, office.id, period) if office else []
+        return self.render_template("visits/sampling.html", offices=offices, office=office, period=period,
+                                    rows=rows, shares=sampling.shares(db.session, office.id) if office else {},
+                                    roles=SamplingRole, may_draw=actor.may(rules.VISIT + "draw_sample")), status
+
+    @expose("/")
+    @has_access
+    def progress(self):
+        """Each person's sample of the month against their share."""
+        return self._page(request.args.get("office_id"), request.args.get("period"))
+
+    @expose("/draw", methods=["POST"])
+    @has_access
+    def draw(self):
+        """Draw the month's samples of every role and plan their visits."""
+        office_id, period = request.form.get("office_id"), request.form.get("period")
+        try:
+            drawn = sampling.draw(db.session, current_visit_actor(), office_id, period)
+        except WorkflowError as e:
+            flash(e.message, "danger")
+            return self._page(office_id, period, e.http_status)
+        for item in drawn:
+            if item.missing_staff:
+                flash(_("No staff sample as %(role)s in this office (Configuration → Visiting staff).",
+                        role=item.role.label), "warning")
+        flash(_("%(n)d repairs drawn for a visit.", n=sum(item.drawn for item in drawn)), "success")
+        return redirect(url_for(".progress", office_id=office_id, period=period))
