@@ -7,6 +7,7 @@ from flask_appbuilder.security.sqla.models import User
 from sqlalchemy.orm import deferred, relationship
 
 from app.complaints.models import Complaint
+from app.core import clock
 from app.core.models import Office
 from app.core.types import UTCDateTime, enum_column
 
@@ -30,6 +31,14 @@ visit_raised_complaint = sa.Table(
 )
 
 _PLANNED = "status = 'PLANNED'"
+
+
+def _due_state(pending: bool, due_at, overdue_at):
+    # Past due shows as overdue even before the sweep has flagged it.
+    if not pending or due_at is None:
+        return None, None
+    overdue = overdue_at is not None or due_at <= clock.now()
+    return (due_at, None) if overdue else (None, due_at)
 
 
 class Visit(Model):
@@ -132,9 +141,7 @@ class Visit(Model):
     @property
     def due_state(self):
         """(overdue since, next due) for the "due in / overdue by" badge of the lists."""
-        if self.status != VisitStatus.PLANNED:
-            return None, None
-        return (self.due_at if self.overdue_at else None), (None if self.overdue_at else self.due_at)
+        return _due_state(self.status == VisitStatus.PLANNED, self.due_at, self.overdue_at)
 
     @property
     def subject(self):
@@ -232,9 +239,8 @@ class RectificationNotice(Model):
 
     @property
     def due_state(self):
-        if self.status != RectificationStatus.OPEN:
-            return None, None
-        return (self.due_at if self.overdue_at else None), (None if self.overdue_at else self.due_at)
+        """(overdue since, next due) for the "due in / overdue by" badge of the lists."""
+        return _due_state(self.status == RectificationStatus.OPEN, self.due_at, self.overdue_at)
 
 
 class VisitSetting(Model):

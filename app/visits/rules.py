@@ -8,6 +8,7 @@ Plain Python over a SQLAlchemy session. Each change checks permission, office an
 changes and records one event in one transaction: on any error nothing changes."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -47,6 +48,7 @@ from app.deadlines.enums import DeadlineKind
 
 from . import deadlines
 from .enums import (
+    SATISFIED_LEVELS,
     Confirmation,
     RectificationStatus,
     Satisfaction,
@@ -96,8 +98,9 @@ def visible_clause(actor: Actor, column=Visit.office_id):
 
 
 def queue_clause():
-    """SQL condition of the visit queue: visits still to be made or signed off."""
-    return Visit.status.in_(OPEN_VISIT)
+    """SQL condition of the visit queue: visits of cases and notices still to be made or signed
+    off (a routine visit is recorded when made)."""
+    return sa.and_(Visit.status.in_(OPEN_VISIT), Visit.kind != VisitKind.ROUTINE)
 
 
 def load(session: Session, actor: Actor, visit_id, for_update: bool = False) -> Visit:
@@ -626,3 +629,32 @@ def is_repair(visit: Visit) -> bool:
     complaint = visit.complaint or (visit.rectification.complaint if visit.rectification else None)
     category = complaint.category if complaint is not None else None
     return category is not None and "REPAIR" in (category.code, category.parent.code if category.parent else None)
+
+
+# ---------------------------------------------------------------------------------------
+# Figures for the statistics (domain.md: Statistics — return-visit rate, satisfaction rate)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class VisitFigures:
+    """An office's return visits of some cases: how many of the cases were visited (signed off
+    or confirmed), and of the visits that gave a satisfaction level, how many were satisfied."""
+
+    visited: int = 0
+    answered: int = 0
+    satisfied: int = 0
+
+
+def figures_by_office(session: Session, complaint_ids: sa.Select) -> dict[int, VisitFigures]:
+    """VisitFigures per office for the cases whose ids `complaint_ids` selects (e.g. the resolved
+    cases of a report's period): one aggregate query. The return-visit rate is `visited` over
+    those cases (target 100 %); the satisfaction rate `satisfied` / `answered` (≥ 95 %)."""
+    done = sa.and_(Visit.kind == VisitKind.CASE, Visit.status == VisitStatus.COMPLETED,
+                   Visit.complaint_id.in_(complaint_ids))
+    rows = session.execute(sa.select(
+        Visit.office_id, sa.func.count(sa.distinct(Visit.complaint_id)), sa.func.count(Visit.satisfaction),
+        sa.func.coalesce(sa.func.sum(sa.case((Visit.satisfaction.in_(SATISFIED_LEVELS), 1), else_=0)), 0))
+        .where(done).group_by(Visit.office_id))
+    return {office_id: VisitFigures(int(visited), int(answered), int(satisfied))
+            for office_id, visited, answered, satisfied in rows}

@@ -234,6 +234,18 @@ class VisitView(VisitScope, ModelView):
 
     # ---- helpers --------------------------------------------------------------------
 
+    def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        """FAB's detail table with only the fields the visit has; the sign-off is offered in the
+        page's own actions while the visit awaits it, never on a visit that is final."""
+        values = self.datamodel.get_values_item(item, self.show_columns)
+        filled = [(c, v) for c, v in zip(self.show_columns, values, strict=True) if v not in (None, "")]
+        widgets = widgets or {}
+        widgets["show"] = self.show_widget(
+            pk=pk, label_columns=self.label_columns, include_columns=[c for c, _v in filled],
+            value_columns=[v for _c, v in filled], formatters_columns=self.formatters_columns, actions={},
+            fieldsets=None, modelview_name=type(self).__name__)
+        return widgets
+
     def _run(self, pk, change, done):
         try:
             change(current_visit_actor())

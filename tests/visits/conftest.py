@@ -73,9 +73,9 @@ def planned_visit(resolved_case):
 @pytest.fixture
 def signed_visit(planned_visit, visit_actor):
     """A case whose return visit was made by phone and confirmed: (case, visit)."""
-    def make(satisfaction="SATISFIED", **intake):
-        case, visit = planned_visit(**intake)
-        rules.record_visit(db.session, visit_actor("cs"), visit.id, dict(PHONE_RECORD, satisfaction=satisfaction))
-        rules.sign_off(db.session, visit_actor("cs"), visit.id, "王秀英", note="电话中确认")
+    def make(satisfaction="SATISFIED", by="cs", **intake):
+        case, visit = planned_visit(by=by, **intake)
+        rules.record_visit(db.session, visit_actor(by), visit.id, dict(PHONE_RECORD, satisfaction=satisfaction))
+        rules.sign_off(db.session, visit_actor(by), visit.id, "王秀英", note="电话中确认")
         return case, visit
     return make

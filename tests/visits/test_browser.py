@@ -21,7 +21,7 @@ PHONE = {"width": 390, "height": 844}
 
 def test_a_resident_signs_off_a_visit_on_a_phone_with_a_drawn_signature(browser, live_server, planned_visit,  # noqa: F811
                                                                         visit_actor):
-    case, visit = planned_visit()
+    _, visit = planned_visit()
     rules.record_visit(db.session, visit_actor("cs"), visit.id, dict(PHONE_RECORD, method="DOOR_TO_DOOR"))
     base = live_server.url().rstrip("/")
     page = browser.new_page(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)

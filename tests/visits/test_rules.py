@@ -403,3 +403,19 @@ def test_what_each_role_is_offered(planned_visit, visit_actor):
     assert rules.available(visit_actor("cs"), fresh(visit)) == {"record", "sign_off", "rectify", "raise_complaint"}
     rules.sign_off(db.session, visit_actor("cs"), visit.id, "王秀英")
     assert rules.available(visit_actor("cs"), fresh(visit)) == {"correct", "rectify", "raise_complaint"}
+
+
+# ---- figures for the statistics ------------------------------------------------------------
+
+def test_the_return_visit_and_satisfaction_figures_count_signed_visits_per_office(signed_visit, planned_visit,
+                                                                                 world):
+    signed_visit("VERY_SATISFIED")
+    signed_visit("FAIRLY_SATISFIED")
+    signed_visit("DISSATISFIED")  # reopened: visited, answered, not satisfied
+    planned_visit()  # not visited yet
+    signed_visit(by="sh_cs", office="SH01")
+    figures = rules.figures_by_office(db.session, sa.select(Complaint.id))
+    assert figures == {world.offices["BJ01"].id: rules.VisitFigures(visited=3, answered=3, satisfied=2),
+                       world.offices["SH01"].id: rules.VisitFigures(visited=1, answered=1, satisfied=1)}
+    only_open = rules.figures_by_office(db.session, sa.select(Complaint.id).where(Complaint.status == Status.IN_PROGRESS))
+    assert only_open == {world.offices["BJ01"].id: rules.VisitFigures(visited=1, answered=1, satisfied=0)}
