@@ -8,9 +8,9 @@ transaction is rolled back and nothing changes.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import Role, User
@@ -24,7 +24,7 @@ from app.core import clock
 from app.core.enums import Tier
 
 # The errors and the acting user are shared by every domain; the workflow raises and reads them.
-from app.core.errors import (
+from app.core.errors import (  # noqa: F401
     Forbidden,
     IllegalTransition,
     InvalidInput,

@@ -51,17 +51,29 @@ class Subject:
     grade: object = None
 
 
+class DueTimes:
+    """When limits of one kind run out, by the most specific active policy for each subject (a
+    case, or a Subject), with the policies and the calendar read once (no query per visit)."""
+
+    def __init__(self, session: Session, kind: DeadlineKind):
+        self.kind = kind
+        self.policies = session.scalars(sa.select(DeadlinePolicy).where(DeadlinePolicy.active.is_(True),
+                                                                        DeadlinePolicy.kind == kind)).all()
+        self.parents = dict(session.execute(sa.select(Category.id, Category.parent_id)).all())
+        self.calendar = WorkCalendar(session)
+
+    def of(self, subject, start: datetime):
+        """(due, remind at) of a limit starting at `start`; (None, None) when no policy applies."""
+        policy = case_deadlines.policy_for(self.policies, subject, self.kind, self.parents.get(subject.category_id))
+        if policy is None:
+            return None, None
+        due = due_after(start, policy.amount, policy.unit, self.calendar)
+        return due, remind_at(start, due)
+
+
 def due_times(session: Session, subject, kind: DeadlineKind, start: datetime):
-    """(due, remind at) of a `kind` limit starting at `start` for `subject` (a case, or a
-    Subject), by the most specific policy; (None, None) when no policy applies."""
-    policies = session.scalars(sa.select(DeadlinePolicy).where(DeadlinePolicy.active.is_(True),
-                                                                DeadlinePolicy.kind == kind)).all()
-    category = session.get(Category, subject.category_id) if subject.category_id else None
-    policy = case_deadlines.policy_for(policies, subject, kind, category.parent_id if category else None)
-    if policy is None:
-        return None, None
-    due = due_after(start, policy.amount, policy.unit, WorkCalendar(session))
-    return due, remind_at(start, due)
+    """(due, remind at) of one `kind` limit starting at `start` for `subject`."""
+    return DueTimes(session, kind).of(subject, start)
 
 
 # ---------------------------------------------------------------------------------------

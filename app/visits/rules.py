@@ -8,6 +8,7 @@ Plain Python over a SQLAlchemy session. Each change checks permission, office an
 changes and records one event in one transaction: on any error nothing changes."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -103,28 +104,27 @@ def queue_clause():
     return sa.and_(Visit.status.in_(OPEN_VISIT), Visit.kind != VisitKind.ROUTINE)
 
 
+def _load(session: Session, actor: Actor, model, row_id, missing, for_update: bool):
+    row_id = parse_id(row_id)
+    if row_id is None:
+        raise NotFound(missing)
+    stmt = sa.select(model).where(model.id == row_id, visible_clause(actor, model.office_id))
+    if for_update:
+        stmt = stmt.with_for_update(of=model)
+    row = session.scalars(stmt).one_or_none()
+    if row is None:
+        raise NotFound(missing)
+    return row
+
+
 def load(session: Session, actor: Actor, visit_id, for_update: bool = False) -> Visit:
     """A visit of the actor's offices, or NotFound; optionally locked until commit."""
-    visit_id = parse_id(visit_id)
-    stmt = sa.select(Visit).where(Visit.id == (visit_id or 0), visible_clause(actor))
-    if for_update:
-        stmt = stmt.with_for_update(of=Visit)
-    visit = session.scalars(stmt).one_or_none() if visit_id else None
-    if visit is None:
-        raise NotFound(_("Visit not found."))
-    return visit
+    return _load(session, actor, Visit, visit_id, _("Visit not found."), for_update)
 
 
 def load_notice(session: Session, actor: Actor, notice_id, for_update: bool = False) -> RectificationNotice:
-    notice_id = parse_id(notice_id)
-    stmt = sa.select(RectificationNotice).where(RectificationNotice.id == (notice_id or 0),
-                                                visible_clause(actor, RectificationNotice.office_id))
-    if for_update:
-        stmt = stmt.with_for_update(of=RectificationNotice)
-    notice = session.scalars(stmt).one_or_none() if notice_id else None
-    if notice is None:
-        raise NotFound(_("Rectification notice not found."))
-    return notice
+    """A rectification notice of the actor's offices, or NotFound; optionally locked."""
+    return _load(session, actor, RectificationNotice, notice_id, _("Rectification notice not found."), for_update)
 
 
 def _require(actor: Actor, permission: str, label) -> None:
@@ -143,7 +143,8 @@ def _check_version(row, expected) -> None:
 
 
 def _transaction(work):
-    """Run `work()` and commit, or roll back and re-raise: nothing half done."""
+    """Run `work` and commit, or roll back and re-raise: nothing half done."""
+    @functools.wraps(work)
     def run(session, *args, **kwargs):
         try:
             result = work(session, *args, **kwargs)
@@ -152,7 +153,6 @@ def _transaction(work):
             session.rollback()
             raise
         return result
-    run.__doc__, run.__name__ = work.__doc__, work.__name__
     return run
 
 
@@ -234,17 +234,18 @@ def _moment(values: dict, name: str, now: datetime, label) -> datetime:
 # ---------------------------------------------------------------------------------------
 
 
-def plan_case_visit(session: Session, complaint: Complaint, now: datetime, *, sampling_role=None,
-                    sample_period=None, assignee_id=None) -> Visit:
-    """Plan the return visit of a case resolved at `now`, due per the return-visit policies of
-    its category and office (within a month; 7 days after a repair, 2 for safety facilities, 3
-    for leaks — domain.md: Deadlines). The caller commits."""
-    due, remind = deadlines.due_times(session, complaint, DeadlineKind.RETURN_VISIT, now)
+def plan_case_visit(session: Session, complaint: Complaint, now: datetime, *, times=None, sampling_role=None,
+                    sample_period=None, assignee_id=None, actor_id=None, note="") -> Visit:
+    """Plan a return visit of a case from `now`, due per the return-visit policies of its
+    category and office (within a month; 7 days after a repair, 2 for safety facilities, 3 for
+    leaks — domain.md: Deadlines), or a repair sample's visit. The caller commits."""
+    times = times or deadlines.DueTimes(session, DeadlineKind.RETURN_VISIT)
+    due, remind = times.of(complaint, now)
     visit = Visit(office_id=complaint.office_id, kind=VisitKind.CASE, complaint=complaint,
                   status=VisitStatus.PLANNED, planned_at=now, due_at=due, remind_at=remind, attempts=0,
                   sampling_role=sampling_role, sample_period=sample_period, assignee_id=assignee_id)
     session.add(visit)
-    session.add(VisitEvent(visit=visit, at=now, actor_id=None, kind=VisitEventKind.PLANNED, note=""))
+    session.add(VisitEvent(visit=visit, at=now, actor_id=actor_id, kind=VisitEventKind.PLANNED, note=note))
     return visit
 
 

@@ -16,21 +16,19 @@ from flask_appbuilder.security.sqla.models import User
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from app.complaints.deadlines import policy_for
 from app.complaints.enums import Status
-from app.complaints.models import Category, Complaint, DeadlinePolicy
+from app.complaints.models import Category, Complaint
 from app.core import clock
 from app.core.errors import InvalidInput
 from app.core.models import Office
 from app.core.params import parse_id
 from app.core.security import Actor
 from app.deadlines.enums import DeadlineKind
-from app.deadlines.rules import due_after, local_midnight_after, remind_at
-from app.deadlines.workdays import WorkCalendar
+from app.deadlines.rules import local_midnight_after
 
-from . import rules
-from .enums import SamplingRole, VisitEventKind, VisitKind, VisitStatus
-from .models import Visit, VisitEvent, VisitingStaff, VisitSetting
+from . import deadlines, rules
+from .enums import SamplingRole, VisitStatus
+from .models import Visit, VisitingStaff, VisitSetting
 
 # The repairs a period samples from: resolved in it and not handled again since.
 DONE_STATES = (Status.RESOLVED, Status.CONFIRMED, Status.CLOSED)
@@ -146,7 +144,7 @@ def _draw(session, actor, office, period, now) -> list[Draw]:
     repairs = _repairs(office.id, period)
     pool = session.execute(sa.select(Complaint.id, _repairer()).where(repairs)).all()
     percent = shares(session, office.id)
-    planner = _Planner(session, now)
+    times = deadlines.DueTimes(session, DeadlineKind.RETURN_VISIT)
     result = []
     for role in SamplingRole:
         members = _members(session, office.id, role)
@@ -167,33 +165,13 @@ def _draw(session, actor, office, period, now) -> list[Draw]:
             for index, complaint_id in enumerate(chosen):
                 # The office's and the engineering head's samples go round their people in turn.
                 who = person or members[(taken + index) % len(members)]
-                planner.plan(complaint_id, role, period, who, actor)
+                rules.plan_case_visit(session, session.get(Complaint, complaint_id), now, times=times,
+                                      sampling_role=role, sample_period=str(period), assignee_id=who,
+                                      actor_id=actor.user_id,
+                                      note=_("Repair sample %(period)s: %(role)s", period=period, role=role.label))
             drawn += len(chosen)
         result.append(Draw(role, drawn))
     return result
-
-
-class _Planner:
-    """Plans sampled visits with the return-visit policies read once (no query per case)."""
-
-    def __init__(self, session, now):
-        self.session, self.now = session, now
-        self.policies = session.scalars(sa.select(DeadlinePolicy).where(
-            DeadlinePolicy.active.is_(True), DeadlinePolicy.kind == DeadlineKind.RETURN_VISIT)).all()
-        self.parents = dict(session.execute(sa.select(Category.id, Category.parent_id)).all())
-        self.calendar = WorkCalendar(session)
-
-    def plan(self, complaint_id, role, period, person, actor):
-        complaint = self.session.get(Complaint, complaint_id)
-        policy = policy_for(self.policies, complaint, DeadlineKind.RETURN_VISIT, self.parents.get(complaint.category_id))
-        due = due_after(self.now, policy.amount, policy.unit, self.calendar) if policy else None
-        visit = Visit(office_id=complaint.office_id, kind=VisitKind.CASE, complaint=complaint,
-                      status=VisitStatus.PLANNED, planned_at=self.now, due_at=due,
-                      remind_at=remind_at(self.now, due) if due else None, attempts=0, sampling_role=role,
-                      sample_period=str(period), assignee_id=person)
-        self.session.add(visit)
-        self.session.add(VisitEvent(visit=visit, at=self.now, actor_id=actor.user_id, kind=VisitEventKind.PLANNED,
-                                    note=_("Repair sample %(period)s: %(role)s", period=period, role=role.label)))
 
 
 @dataclass
