@@ -92,7 +92,8 @@ class VisitView(VisitScope, ModelView):
     list_title = _l("All visits")
     show_title = _l("Visit")
     show_template = "visits/show.html"
-    list_columns = ["due_state", "kind", "subject", "office", "status", "method", "satisfaction", "visitor",
+    # What a visitor needs first on a phone: when, about what, where it stands.
+    list_columns = ["due_state", "subject", "status", "kind", "office", "method", "satisfaction", "visitor",
                     "visited_at", "attempts"]
     show_columns = ["kind", "subject", "office", "status", "assignee", "planned_at", "due_at", "attempts",
                     "method", "visitor", "visited_at", "person_reached", "rooms", "resident_view", "satisfaction",
