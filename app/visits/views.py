@@ -315,7 +315,8 @@ class RectificationNoticeView(VisitScope, ModelView):
     search_columns = ["status", "office", "responsible", "issued_at"]
     search_form_extra_fields = {"status": enum_filter(RectificationStatus)}
     order_columns = ["due_at", "issued_at", "status"]
-    label_columns = LABELS
+    label_columns = {**LABELS, "due_at": _l("Rectify by"), "completed_at": _l("Completed at"),
+                     "due_state": _l("Rectify by")}
     formatters_columns = {
         "due_state": deadline_badge, "status": enum_label(RectificationStatus),
         "complaint": lambda c: _subject_link(c) if c else "",
