@@ -53,6 +53,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def init_database(app: Flask) -> None:
+    # Every domain's tables, before FAB configures the mappers: notifications name the cases
+    # and visits they are about by string.
+    from .complaints import models as _complaints  # noqa: F401
+    from .visits import models as _visits  # noqa: F401
+
     db.init_app(app)
     with app.app_context():
         for engine in db.engines.values():
@@ -155,9 +160,11 @@ def init_appbuilder(app: Flask) -> None:
         from .complaints.api import ComplaintApi
         from .core.api import OpenApi
         from .menu import register_views
+        from .visits.api import VisitApi
 
         register_views(appbuilder)
         appbuilder.add_api(ComplaintApi)
+        appbuilder.add_api(VisitApi)
         # The REST API's description: /api/v1/_openapi and its Swagger UI at /swagger/v1.
         appbuilder.add_api(OpenApi)
         appbuilder.add_view_no_menu(SwaggerView)
@@ -165,7 +172,7 @@ def init_appbuilder(app: Flask) -> None:
 
 def init_template_helpers(app: Flask) -> None:
     """The display filters templates use, from the shared core and each domain."""
-    from .complaints.formatting import event_note, field_labels
+    from .complaints.formatting import dissatisfaction, event_note, field_labels
     from .core.formatting import (
         local_time,
         person_name,
@@ -179,7 +186,7 @@ def init_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(local_time=local_time, tier_label=tier_label, tier_short=tier_short,
                                  field_labels=field_labels, event_note=event_note, person_name=person_name,
                                  deadline_badge=deadline_badge, deadline_kind_label=deadline_kind_label,
-                                 shown=shown)
+                                 shown=shown, dissatisfaction=dissatisfaction)
     app.jinja_env.globals.update(ui_language=ui_language)
 
 

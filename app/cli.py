@@ -29,7 +29,7 @@ def demo(count):
     initialise()
     result = load_demo(count=count)
     if result["created"]:
-        click.echo(f"demo data loaded: {result['complaints']} complaints")
+        click.echo(f"demo data loaded: {result['complaints']} complaints, {result['visits']} visits")
     else:
         click.echo("demo data already loaded")
     click.echo("demo logins (username / password / role / offices):")

@@ -1,5 +1,6 @@
 """A realistic Chinese demo world: two offices, staff per role, residents and about 200
-complaints in every state, each driven through the real workflow so its history is real."""
+complaints in every state, each driven through the real workflow so its history is real, and
+their return visits (most made and confirmed, a few in the queue) through the visits' rules."""
 import random
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +24,10 @@ from .core.security import complaint_permissions
 from .deadlines.sweep import sweep
 from .notifications.enums import NotificationKind
 from .notifications.models import Notification
+from .visits import rules, sampling
+from .visits.enums import SamplingRole, VisitStatus
+from .visits.models import Visit, VisitingStaff
+from .visits.sampling import Period
 
 OFFICES = [("BJ01", "北京朝阳花园管理处", 1200), ("SH01", "上海浦东锦绣苑管理处", 860)]
 
@@ -124,8 +129,96 @@ def load_demo(count: int = 200, seed: int = 2026) -> dict:
         }, now=received)
         _drive(complaint, targets[i], cs, sup, actors["gm"], users, received, rng)
         made += 1
+    visits = _visits({name: rules.visit_actor(db.session, user) for name, user in users.items()}, users, offices,
+                     rng)
     _catch_up_and_read(clock.now())
-    return {"created": True, "complaints": made}
+    return {"created": True, "complaints": made, "visits": visits}
+
+
+# How residents answered the demo's return visits (most satisfied, a few not: seed 003's ≥ 95 %
+# is a target, not a given).
+SATISFACTION = ["VERY_SATISFIED"] * 8 + ["SATISFIED"] * 7 + ["FAIRLY_SATISFIED"] * 3 + ["DISSATISFIED"]
+VIEWS = {True: ["问题已解决,师傅很耐心。", "处理及时,满意。", "已经修好,谢谢物业。", "基本解决,希望以后维护更及时。"],
+         False: ["问题没有根本解决,又出现了。", "等了太久,态度一般。"]}
+
+
+def _signature(rng) -> bytes:
+    """A signature as the pad would draw it, for the demo's face-to-face visits."""
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (360, 150), (0, 0, 0, 0))
+    points = [(20 + i * 28, 75 + rng.randint(-40, 40)) for i in range(12)]
+    ImageDraw.Draw(image).line(points, fill=(17, 17, 17, 255), width=4, joint="curve")
+    out = BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _visits(actors, users, offices, rng) -> int:
+    """Make the return visits the demo's resolutions planned look like an office's: most made
+    and confirmed (by phone, some door to door with a signature), a few still in the queue (two
+    overdue), one unreachable, a rectification notice open and one done and visited, a routine
+    meeting per office, and a month's repair sample drawn in Beijing."""
+    now = clock.now()
+    planned = db.session.scalars(sa.select(Visit).where(Visit.status == VisitStatus.PLANNED)
+                                 .order_by(Visit.planned_at)).all()
+    keep = {v.id for v in planned[-6:]} | {v.id for v in planned[:2]}  # the queue: recent ones, two overdue
+    made = 0
+    unreachable = next((v for v in planned if v.id not in keep), None)
+    for visit in planned:
+        if visit.id in keep:
+            continue
+        prefix = visit.office.code[:2].lower()
+        cs, sup = actors[f"{prefix}_cs{1 + visit.id % 2}"], actors[f"{prefix}_sup"]
+        at = min(visit.planned_at + timedelta(hours=rng.randint(20, 120)), now - timedelta(hours=2))
+        if visit is unreachable:
+            for hours in (0, 24, 48):
+                rules.record_attempt(db.session, cs, visit.id, "PHONE", "无人接听", now=at + timedelta(hours=hours))
+            rules.approve_unreachable(db.session, sup, visit.id, "三次电话无人接听,上门两次无人,业主长期在外地。",
+                                      now=at + timedelta(hours=50))
+            continue
+        level = rng.choice(SATISFACTION)
+        door = rng.random() < 0.2
+        complainant = visit.complaint.complainant
+        rules.record_visit(db.session, cs, visit.id, {
+            "method": "DOOR_TO_DOOR" if door else "PHONE", "visited_at": at, "person_reached": complainant.name,
+            "resident_view": rng.choice(VIEWS[level != "DISSATISFIED"]), "satisfaction": level,
+            "problem_found": "楼道灯罩未装回" if made == 3 else None}, now=at)
+        rules.sign_off(db.session, cs, visit.id, complainant.name, _signature(rng) if door else None,
+                       None if door else "电话中业主确认回访内容", now=at + timedelta(minutes=10))
+        made += 1
+        if made == 4:  # a problem found at a visit: a rectification notice, done and itself visited
+            notice = rules.issue_rectification(db.session, cs, visit.id, users[f"{prefix}_cs2"].id,
+                                               now=at + timedelta(minutes=20))
+            rules.complete_rectification(db.session, sup, notice.id, "已安排维修工装回灯罩并检查线路。",
+                                         now=at + timedelta(hours=6))
+    last = db.session.scalars(sa.select(Visit).where(Visit.status == VisitStatus.COMPLETED)
+                              .order_by(Visit.completed_at.desc())).first()
+    if last is not None:  # the latest visit's problem: a notice still open
+        prefix = last.office.code[:2].lower()
+        rules.issue_rectification(db.session, actors[f"{prefix}_cs1"], last.id, users[f"{prefix}_cs2"].id,
+                                  "单元门闭门器漏油,需更换。", now=now - timedelta(hours=3))
+    for code, office in offices.items():
+        prefix = code[:2].lower()
+        routine = rules.record_routine_visit(db.session, actors[f"{prefix}_sup"], office.id, {
+            "method": "MEETING", "visited_at": now - timedelta(days=3), "rooms": "各楼栋楼长",
+            "person_reached": "楼长代表 12 人", "resident_view": "希望增加夜间巡逻;地下车库照明不足;快递柜位置不便。",
+            "problem_found": "地下车库B2区照明不足"}, now=now - timedelta(days=3))
+        if code == "BJ01":
+            rules.raise_complaint(db.session, actors[f"{prefix}_sup"], routine.id, {
+                "category_id": db.session.scalar(sa.select(Category.id).where(Category.code == "REPAIR_COMMON")),
+                "complainant_name": "赵楼长", "complainant_room": "3栋1单元101", "description": ""},
+                now=now - timedelta(days=3))
+    beijing = offices["BJ01"].id
+    for username, role in (("bj_cs1", SamplingRole.OFFICE), ("bj_sup", SamplingRole.ENGINEERING_HEAD),
+                           ("bj_sup", SamplingRole.REPAIRER)):
+        db.session.add(VisitingStaff(office_id=beijing, user_id=users[username].id, role=role))
+    db.session.commit()
+    last_month = Period.of(now - timedelta(days=now.day + 1))
+    sampling.draw(db.session, actors["bj_sup"], beijing, str(last_month), now=now)
+    return db.session.scalar(sa.select(sa.func.count(Visit.id)))
 
 
 # What staff have not read yet when the demo starts: what happened in these last days.
@@ -156,7 +249,8 @@ def _drive(complaint: Complaint, target: Status, cs, sup, gm, users, t, rng):
 
     def step(actor, action, **params):
         nonlocal t
-        t = t + timedelta(hours=rng.randint(1, 20))
+        # Never past now: what a case went through has happened.
+        t = min(t + timedelta(hours=rng.randint(1, 20)), clock.now())
         workflow.perform(db.session, actor, complaint.id, action, now=t, **params)
 
     handler = {1: cs, 2: sup, 3: gm}

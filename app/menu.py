@@ -11,6 +11,14 @@ from app.core.views import OfficeView
 from app.deadlines.views import CalendarDayView, CalendarImportView, CalendarYearView
 from app.notifications.views import NotificationView
 from app.reports.views import ExportRecordView, ReportView
+from app.visits.views import (
+    RectificationNoticeView,
+    SamplingView,
+    VisitingStaffView,
+    VisitQueueView,
+    VisitSettingView,
+    VisitView,
+)
 
 
 def register_views(appbuilder):
@@ -21,6 +29,15 @@ def register_views(appbuilder):
                         category="Complaints")
     appbuilder.add_link("Register complaint", label=_l("Register complaint"), href="/complaints/add",
                         icon="fa-plus", category="Complaints")
+    appbuilder.add_view(VisitQueueView, "Visit queue", label=_l("Visit queue"), icon="fa-phone",
+                        category="Visits", category_label=_l("Return visits"), category_icon="fa-handshake-o")
+    appbuilder.add_view(VisitView, "All visits", label=_l("All visits"), icon="fa-list", category="Visits")
+    appbuilder.add_link("Record routine visit", label=_l("Record routine visit"), href="/visits/routine",
+                        icon="fa-plus", category="Visits")
+    appbuilder.add_view(RectificationNoticeView, "Rectification notices", label=_l("Rectification notices"),
+                        icon="fa-wrench", category="Visits")
+    appbuilder.add_view(SamplingView, "Repair sampling", label=_l("Repair sampling"), icon="fa-random",
+                        category="Visits")
     appbuilder.add_view(OfficeView, "Offices", label=_l("Offices"), icon="fa-building",
                         category="Configuration", category_label=_l("Configuration"), category_icon="fa-cogs")
     appbuilder.add_view(CategoryView, "Categories", label=_l("Categories"), icon="fa-tags",
@@ -33,6 +50,10 @@ def register_views(appbuilder):
                         category="Configuration")
     appbuilder.add_view(CalendarImportView, "Enter holiday arrangement", label=_l("Enter holiday arrangement"),
                         icon="fa-calendar-plus-o", category="Configuration")
+    appbuilder.add_view(VisitSettingView, "Visit settings", label=_l("Visit settings"), icon="fa-sliders",
+                        category="Configuration")
+    appbuilder.add_view(VisitingStaffView, "Visiting staff", label=_l("Visiting staff"), icon="fa-users",
+                        category="Configuration")
     appbuilder.add_view(NotificationView, "Notifications", label=_l("Notifications"), icon="fa-bell",
                         category="Complaints")
     appbuilder.add_link("Overdue cases", label=_l("Overdue cases"), href="/complaints/list/?_flt_0_overdue_since=1",

@@ -7,6 +7,7 @@ from .complaints.models import Category
 from .core.extensions import db
 from .core.permissions import DEFAULT_ROLE_PERMISSIONS
 from .deadlines.workdays import seed_from_library
+from .visits.deadlines import ensure_default_policies as ensure_visit_policies
 
 # Categories and repair sub-types of domain.md: Classification.
 DEFAULT_CATEGORIES = [
@@ -15,6 +16,9 @@ DEFAULT_CATEGORIES = [
     ("REPAIR_OWN", "自用部位(有偿服务)", "REPAIR"),
     ("REPAIR_COMMON", "共用设施(免费)", "REPAIR"),
     ("REPAIR_QUALITY", "房屋质量(开发商保修)", "REPAIR"),
+    # Their return visits are due sooner (domain.md: Deadlines, seed 004 篇4).
+    ("REPAIR_SAFETY", "安全设施维修", "REPAIR"),
+    ("REPAIR_LEAK", "漏水维修", "REPAIR"),
     ("SANITATION", "环境卫生", None),
     ("SAFETY", "安全", None),
     ("NEIGHBOUR", "邻里纠纷", None),
@@ -60,10 +64,10 @@ def ensure_categories() -> int:
 
 def initialise() -> dict:
     """Everything `complaints init` does: roles and permissions, default categories, default
-    deadline policies and the working-day calendar the library knows."""
+    deadline policies (the cases' and the visits') and the working-day calendar the library knows."""
     return {
         "permissions": len(sync_roles_and_permissions()),
         "categories": ensure_categories(),
-        "deadline policies": ensure_default_policies(db.session),
+        "deadline policies": ensure_default_policies(db.session) + ensure_visit_policies(db.session),
         "calendar days": seed_from_library(db.session),
     }

@@ -7,7 +7,7 @@ import pytest
 from importlinter.cli import lint_imports
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["app.core", "app.deadlines", "app.notifications", "app.complaints", "app.reports"]
+PACKAGES = ["app.core", "app.deadlines", "app.notifications", "app.complaints", "app.visits", "app.reports"]
 
 
 def test_domain_packages_depend_downward_only_and_never_on_the_entry_points():

@@ -37,7 +37,9 @@ def test_demo_builds_cases_in_every_state_through_the_workflow(empty_app):
     first_kinds = db.session.execute(sa.text(
         "SELECT kind FROM complaint_event e WHERE id = (SELECT MIN(id) FROM complaint_event "
         "WHERE complaint_id = e.complaint_id)")).scalars().all()
-    assert len(first_kinds) == 60 and set(first_kinds) == {"REGISTERED"}
+    # (and the one a resident raised at the demo's routine visit, linked to it)
+    assert len(first_kinds) == 61 and set(first_kinds) == {"REGISTERED"}
+    assert db.session.scalar(sa.text("SELECT count(*) FROM visit_raised_complaint")) == 1
     again = runner.invoke(args=["complaints", "demo"])
     assert "already loaded" in again.output
     assert db.session.scalar(sa.select(sa.func.count(ComplaintEvent.id))) > 60 * 2

@@ -55,9 +55,10 @@ DEFAULT_POLICIES = [
     (K.RETURN_VISIT, "REPAIR", None, 7, U.CALENDAR_DAYS, False),  # after repair [004]
     (K.RETURN_VISIT, "SAFETY", None, 2, U.CALENDAR_DAYS, False),  # safety facilities [004]
 ]
-# Deadlines counted from registration; the others from resolution.
+# Deadlines counted from registration; the others from resolution. The return visit's due time
+# (its RETURN_VISIT policies) lives on the visit itself (app/visits), planned at resolution.
 FROM_REGISTRATION = (K.ACKNOWLEDGE, K.FIRST_FEEDBACK, K.INVESTIGATION, K.ON_SITE, K.RESOLUTION)
-FROM_RESOLUTION = (K.CONFIRMATION, K.RETURN_VISIT)
+FROM_RESOLUTION = (K.CONFIRMATION,)
 # Who is told about a case's deadlines besides its assignee: the leads of its tier.
 LEAD_ROLE = {Tier.CUSTOMER_SERVICE: ROLE_SUPERVISOR, Tier.SUPERVISOR: ROLE_SUPERVISOR,
              Tier.GENERAL_MANAGER: ROLE_GENERAL_MANAGER}
@@ -70,13 +71,14 @@ _APPROX_MINUTES = {U.MINUTES: 1, U.HOURS: 60, U.CALENDAR_DAYS: 1440, U.WORKING_D
 # ---------------------------------------------------------------------------------------
 
 
-def ensure_default_policies(session: Session) -> int:
-    """Add the default company-wide policies that are missing; returns how many."""
+def ensure_default_policies(session: Session, defaults=DEFAULT_POLICIES) -> int:
+    """Add the default company-wide policies that are missing (the cases' own, or another
+    domain's `defaults` in the same shape); returns how many."""
     codes = {c.code: c.id for c in session.scalars(sa.select(Category))}
     existing = {(p.kind, p.category_id, p.urgency, p.grade) for p in session.scalars(
         sa.select(DeadlinePolicy).where(DeadlinePolicy.office_id.is_(None)))}
     added = 0
-    for kind, code, urgency, amount, unit, escalates in DEFAULT_POLICIES:
+    for kind, code, urgency, amount, unit, escalates in defaults:
         category_id = codes.get(code) if code else None
         if code and category_id is None:
             continue

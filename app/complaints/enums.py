@@ -141,6 +141,9 @@ class EventKind(LabeledEnum):
     MADE_MAJOR = "made_major"
     REPEAT_CALL = "repeat_call"
     COMPLAINANT_CORRECTED = "complainant_corrected"
+    VISIT_SATISFIED = "visit_satisfied"
+    VISIT_NOT_SATISFIED = "visit_not_satisfied"
+    VISIT_UNREACHABLE = "visit_unreachable"
 
     @classmethod
     def _labels(cls):
@@ -173,4 +176,7 @@ class EventKind(LabeledEnum):
             cls.MADE_MAJOR: _l("Unresolved for a month: made major"),
             cls.REPEAT_CALL: _l("Repeat call"),
             cls.COMPLAINANT_CORRECTED: _l("Complainant details corrected"),
+            cls.VISIT_SATISFIED: _l("Return visit: satisfied"),
+            cls.VISIT_NOT_SATISFIED: _l("Return visit: not satisfied, handled again"),
+            cls.VISIT_UNREACHABLE: _l("Return visit: resident unreachable"),
         }

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from flask import url_for
 from flask_appbuilder.security.sqla.models import User
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -28,7 +29,7 @@ FIELD_LABELS = {
     "acknowledged_at": _l("Receipt confirmed at"), "resolved_at": _l("Resolved at"), "closed_at": _l("Closed at"),
     "created_by": _l("Registered by"), "deadline_state": _l("Deadline"), "overdue_since": _l("Overdue"),
     "next_due_at": _l("Next deadline"), "deadlines": _l("Deadlines"), "quick_search": _l("Quick search"),
-    "events": _l("Recurrence"),
+    "events": _l("Recurrence"), "dissatisfied_visits": _l("Return visit"),
 }
 
 
@@ -83,3 +84,12 @@ def event_note(kind: EventKind, note: str) -> str:
     if kind == EventKind.DEADLINE_MISSED:
         return deadline_kind_label(note or "")
     return note or ""
+
+
+def dissatisfaction(count) -> Markup:
+    """How often a return visit found the resident not satisfied, as a badge (nothing if never)."""
+    if not count:
+        return Markup("")
+    return Markup('<span class="label label-danger dissatisfied" title="{}"><i class="fa fa-frown-o" '
+                  'aria-hidden="true"></i> {}</span>').format(
+        _("Return visits that found the resident not satisfied"), _("Not satisfied ×%(n)d", n=count))

@@ -146,7 +146,10 @@ class Complaint(Model):
     voided_at = sa.Column(UTCDateTime)
     escalated_at = sa.Column(UTCDateTime)
     on_site_at = sa.Column(UTCDateTime)
+    # When the return visit of the latest resolution was signed off (the visits domain sets it).
     return_visited_at = sa.Column(UTCDateTime)
+    # How often a return visit found the resident not satisfied: shown on the case and in lists.
+    dissatisfied_visits = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
     # Kept up to date from the case's deadlines, so lists sort, filter and colour by them:
     # the earliest running due time, and the due time of the oldest missed one still open.
     next_due_at = sa.Column(UTCDateTime, index=True)

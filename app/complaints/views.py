@@ -41,7 +41,7 @@ from .filters import (
     MyQueueFilter,
     OfficeScopeFilter,
 )
-from .formatting import FIELD_LABELS, case_link, describe_filters
+from .formatting import FIELD_LABELS, case_link, describe_filters, dissatisfaction
 from .forms import EDIT_COLUMNS, INTAKE_COLUMNS, EditForm, IntakeForm
 from .models import Category, Complaint, DeadlinePolicy
 
@@ -86,7 +86,7 @@ class ComplaintView(ComplaintScope, ModelView):
     list_template = "complaints/list.html"
 
     list_columns = ["case_number", "deadline_state", "received_at", "office", "category", "urgency", "grade", "tier",
-                    "status", "assignee", "complainant"]
+                    "status", "dissatisfied_visits", "assignee", "complainant"]
     show_columns = ["case_number", "description", "complainant", "complainant.phone", "category", "office", "channel",
                     "urgency", "grade", "validity", "tier", "status", "assignee", "respondent",
                     "respondent_department", "plan_measures", "plan_deadline", "plan_owner", "resolution",
@@ -115,7 +115,7 @@ class ComplaintView(ComplaintScope, ModelView):
     # The list shows the complainant by name only; phone stays on the detail page (confidential).
     label_columns = FIELD_LABELS
     formatters_columns = {
-        "case_number": case_link, "deadline_state": deadline_badge,
+        "case_number": case_link, "deadline_state": deadline_badge, "dissatisfied_visits": dissatisfaction,
         "tier": tier_label, "status": enum_label(Status), "urgency": enum_label(Urgency),
         "grade": enum_label(Grade), "validity": enum_label(Validity), "channel": enum_label(Channel),
         "received_at": local_time, "acknowledged_at": local_time, "resolved_at": local_time,

@@ -140,7 +140,6 @@ class Action(str, enum.Enum):
     RECORD_ON_SITE = "record_on_site"
     PAUSE_CLOCK = "pause_clock"
     RESUME_CLOCK = "resume_clock"
-    RECORD_RETURN_VISIT = "record_return_visit"
     RECORD_REPEAT_CALL = "record_repeat_call"
     CORRECT_COMPLAINANT = "correct_complainant"
 
@@ -183,16 +182,18 @@ FINAL = frozenset({Status.CLOSED, Status.VOIDED})
 
 
 def _text(ctx: _Context, name: str, label) -> str:
-    value = (ctx.params.get(name) or "").strip() if isinstance(ctx.params.get(name), str) else ""
+    # Checked before stripping: str.strip() also removes the separators \x1c-\x1f.
+    raw = ctx.params.get(name)
+    value = _plain(name, raw).strip() if isinstance(raw, str) else ""
     if not value:
         raise InvalidInput(_("%(field)s is required.", field=label), {name: _("This field is required.")})
-    return _plain(name, value)
+    return value
 
 
 def _note(ctx: _Context) -> str:
     """The optional note of an action."""
     note = ctx.params.get("note")
-    return _plain("note", note.strip()) if isinstance(note, str) else ""
+    return _plain("note", note).strip() if isinstance(note, str) else ""
 
 
 def _plain(name: str, value):
@@ -219,6 +220,10 @@ def _staff_of_office(session: Session, office_id: int, user_id, name: str) -> Us
         raise InvalidInput(_("%(user)s does not work at this office.", user=person_name(user)),
                            {name: _("Not a member of the case's office.")})
     return user
+
+
+# Other domains name staff on a case's office the same way (a rectification notice's person).
+staff_of_office = _staff_of_office
 
 
 def _user_of_office(ctx: _Context, user_id, name: str) -> User:
@@ -366,10 +371,14 @@ def _mark_validity(ctx):
 
 
 def _close(ctx):
-    ctx.complaint.status, ctx.complaint.closed_at = Status.CLOSED, ctx.now
-    # A closed case still gets its return visit (domain.md: Handling).
-    ctx.deadlines.cancel(ctx.complaint, [k for k in DeadlineKind if k != DeadlineKind.RETURN_VISIT], ctx.now)
+    _close_case(ctx.deadlines, ctx.complaint, ctx.now)
     return EventKind.CLOSED, _note(ctx)
+
+
+def _close_case(tracker: deadlines.DeadlineTracker, complaint: Complaint, now: datetime) -> None:
+    complaint.status, complaint.closed_at = Status.CLOSED, now
+    # A closed case still gets its return visit (domain.md: Handling).
+    tracker.cancel(complaint, [k for k in DeadlineKind if k != DeadlineKind.RETURN_VISIT], now)
 
 
 def _void(ctx):
@@ -398,13 +407,6 @@ def _resume_clock(ctx):
     note = _note(ctx)
     return EventKind.CLOCK_RESUMED, _("Resolution deadline moved by %(time)s.", time=format_timedelta(moved)) + \
         (f" {note}" if note else "")
-
-
-def _record_return_visit(ctx):
-    note = _text(ctx, "note", _("Note"))
-    ctx.complaint.return_visited_at = ctx.now
-    ctx.deadlines.meet(ctx.complaint, [DeadlineKind.RETURN_VISIT], ctx.now)
-    return EventKind.RETURN_VISIT, note
 
 
 def _record_repeat_call(ctx):
@@ -498,10 +500,6 @@ ACTIONS: dict[str, ActionSpec] = {
                               applies=lambda c: _resolution_state(c) == "running"),
     "resume_clock": ActionSpec(_l("Resume the clock"), OPEN, _resume_clock, ("note",),
                                applies=lambda c: _resolution_state(c) == "paused"),
-    "record_return_visit": ActionSpec(_l("Record return visit"),
-                                      frozenset({Status.RESOLVED, Status.CONFIRMED, Status.CLOSED}),
-                                      _record_return_visit, ("note",), ("note",), needs_tier=False,
-                                      applies=lambda c: c.return_visited_at is None),
     # The resident calls again about an open case (intake's caller history).
     "record_repeat_call": ActionSpec(_l("Record repeat call"), OPEN, _record_repeat_call, ("note",), ("note",),
                                      needs_tier=False),
@@ -534,6 +532,10 @@ def _refusal(actor: Actor, complaint: Complaint, name: str) -> WorkflowError | N
     if complaint.status not in spec.allowed_from or not spec.applies(complaint):
         return IllegalTransition(_("Cannot %(action)s a case that is %(status)s.",
                                    action=spec.label, status=complaint.status.label))
+    if name == Action.CLOSE.value:
+        waiting = closing_waits_for(complaint)
+        if waiting:
+            return IllegalTransition(waiting)
     return None
 
 
@@ -553,7 +555,6 @@ USUAL_NEXT = {
     Status.IN_PROGRESS: (Action.RECORD_ON_SITE, Action.RESOLVE),
     Status.RESOLVED: (Action.RECORD_CONFIRMATION,),
     Status.CONFIRMED: (Action.MARK_VALIDITY, Action.CLOSE),
-    Status.CLOSED: (Action.RECORD_RETURN_VISIT,),
 }
 
 
@@ -582,11 +583,86 @@ def perform(session: Session, actor: Actor, complaint_id, action: str, *, expect
         from_status, from_tier = complaint.status, complaint.tier
         kind, note = ACTIONS[name].handler(ctx)
         _record(session, actor, complaint, kind, note, from_status, from_tier, ctx.now)
+        for listener in _AFTER_ACTION:
+            listener(session, actor, complaint, name, ctx.now)
         session.commit()
     except Exception:
         session.rollback()
         raise
     return complaint
+
+
+# ---------------------------------------------------------------------------------------
+# Return visits: what a visit does to its case (the visits domain, above this package, calls
+# these in its own transaction and registers what it adds to the actions)
+# ---------------------------------------------------------------------------------------
+
+# Run after every action, before its commit: (session, actor, complaint, action name, now).
+_AFTER_ACTION: list[Callable] = []
+# Each says why a case may not close yet (a message), or None: (complaint).
+_CLOSING_CONDITIONS: list[Callable[[Complaint], str | None]] = []
+
+
+def after_action(listener: Callable) -> Callable:
+    """Register a listener run after every workflow action, in its transaction (e.g. plan the
+    return visit when a case is resolved)."""
+    if listener not in _AFTER_ACTION:
+        _AFTER_ACTION.append(listener)
+    return listener
+
+
+def closing_condition(check: Callable) -> Callable:
+    """Register a condition a case must meet before it may close (e.g. a signed return visit,
+    where the office requires one)."""
+    if check not in _CLOSING_CONDITIONS:
+        _CLOSING_CONDITIONS.append(check)
+    return check
+
+
+def closing_waits_for(complaint: Complaint) -> str | None:
+    """Why the case may not close yet, or None."""
+    return next((reason for reason in (check(complaint) for check in _CLOSING_CONDITIONS) if reason), None)
+
+
+def apply_visit_outcome(session: Session, actor: Actor, complaint: Complaint, satisfied: bool, note: str,
+                        now: datetime) -> None:
+    """What a signed-off return visit does to its (locked) case, in the caller's transaction.
+
+    Satisfied: the visit is the resident's confirmation — a resolved case becomes confirmed
+    and may close, a confirmed one closes. Not satisfied: handle again until satisfied
+    (domain.md: Return visits, seed 001) — the case reopens at once, in progress at its tier,
+    even if it was closed; from the second dissatisfaction on it also goes one tier up."""
+    from_status, from_tier = complaint.status, complaint.tier
+    tracker = deadlines.DeadlineTracker(session)
+    if satisfied:
+        complaint.return_visited_at = now
+        if complaint.status == Status.RESOLVED:
+            complaint.status, complaint.confirmed_at = Status.CONFIRMED, now
+            tracker.meet(complaint, [DeadlineKind.CONFIRMATION], now)
+            _record(session, actor, complaint, EventKind.VISIT_SATISFIED, note, from_status, from_tier, now)
+        elif complaint.status == Status.CONFIRMED and closing_waits_for(complaint) is None:
+            _record(session, actor, complaint, EventKind.VISIT_SATISFIED, note, from_status, from_tier, now)
+            _close_case(tracker, complaint, now)
+            _record(session, actor, complaint, EventKind.CLOSED, _("Closed after a satisfied return visit."),
+                    from_status, from_tier, now)
+        else:
+            _record(session, actor, complaint, EventKind.VISIT_SATISFIED, note, from_status, from_tier, now)
+        return
+    complaint.dissatisfied_visits = (complaint.dissatisfied_visits or 0) + 1
+    if complaint.status in (Status.RESOLVED, Status.CONFIRMED, Status.CLOSED):
+        complaint.status = Status.IN_PROGRESS
+        complaint.resolved_at = complaint.confirmed_at = complaint.closed_at = complaint.return_visited_at = None
+        tracker.cancel(complaint, deadlines.FROM_RESOLUTION, now)
+        tracker.start(complaint, [DeadlineKind.RESOLUTION], now)
+    if complaint.dissatisfied_visits >= 2 and complaint.tier < Tier.GENERAL_MANAGER:
+        _raise_tier(tracker, complaint, complaint.tier + 1, now)
+    _record(session, actor, complaint, EventKind.VISIT_NOT_SATISFIED, note, from_status, from_tier, now)
+
+
+def note_visit_unreachable(session: Session, actor: Actor, complaint: Complaint, reason: str,
+                           now: datetime) -> None:
+    """Log on the case that its return visit was closed as unreachable (state unchanged)."""
+    log_event(session, actor, complaint, EventKind.VISIT_UNREACHABLE, reason, now)
 
 
 # ---------------------------------------------------------------------------------------
@@ -600,8 +676,10 @@ EDITABLE_FIELDS = ("channel", "category_id", "urgency", "grade", "respondent_id"
 INTAKE_FIELDS = EDITABLE_FIELDS + ("office_id", "received_at")
 
 
-def open_case(session: Session, actor: Actor, intake: dict, now: datetime | None = None) -> Complaint:
-    """Register a complaint from intake values (form or API) and commit it.
+def open_case(session: Session, actor: Actor, intake: dict, now: datetime | None = None,
+              commit: bool = True) -> Complaint:
+    """Register a complaint from intake values (form or API) and commit it (or only flush it,
+    for a caller that commits it with work of its own).
 
     `intake` holds the editable fields, office_id, received_at and the complainant's
     complainant_name / complainant_room / complainant_phone."""
@@ -619,7 +697,7 @@ def open_case(session: Session, actor: Actor, intake: dict, now: datetime | None
             session, complaint.office_id, name, intake.get("complainant_room") or "",
             intake.get("complainant_phone") or "")
         register(session, actor, complaint, now=now)
-        session.commit()
+        session.commit() if commit else session.flush()
     except Exception:
         session.rollback()
         raise

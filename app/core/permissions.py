@@ -12,6 +12,11 @@ RESOURCE_NOTIFICATION = "Notification"
 # its own (export), and unmasked complainant phones in exports (see_personal_data).
 RESOURCE_REPORT = "Report"
 RESOURCE_EXPORT_RECORD = "Export record"
+# Return visits: every visit screen (the queue, the list, rectification notices, sampling) and
+# the visit API share this resource; the offices' visit settings and visiting staff are
+# administrators'.
+RESOURCE_VISIT = "Visit"
+RESOURCE_VISIT_SETTING = "Visit setting"
 PERMISSION_EXPORT = "export"
 PERMISSION_SEE_PERSONAL_DATA = "see_personal_data"
 REPORT_BASE_PERMISSIONS = ["can_read", "can_" + PERMISSION_EXPORT, "can_" + PERMISSION_SEE_PERSONAL_DATA]
@@ -65,12 +70,33 @@ METHOD_PERMISSIONS = {
 CS_ACTIONS = [
     "acknowledge", "assign", "start_investigation", "propose_plan", "record_progress",
     "record_feedback", "resolve", "record_confirmation", "escalate", "appeal", "record_on_site",
-    "record_return_visit", "record_repeat_call", "correct_complainant",
+    "record_repeat_call", "correct_complainant",
 ]
 SUPERVISOR_ACTIONS = CS_ACTIONS + ["approve_plan", "send_back_plan", "mark_validity", "close", "void",
                                    "pause_clock", "resume_clock"]
 # The permissions every complaint screen and the API declare on the Complaint resource.
 COMPLAINT_BASE_PERMISSIONS = ["can_" + n for n in ["read", "write", "attach"] + SUPERVISOR_ACTIONS]
+
+# What staff may do with visits, each its own permission on the Visit resource: customer
+# service records visits and attempts, takes the sign-off or confirmation, corrects a signed
+# visit, issues and completes rectification notices (domain.md: Return visits); supervisors also
+# approve "unreachable" after three failed attempts and draw the repair samples.
+VISIT_CS_PERMISSIONS = ["read", "record", "sign_off", "correct", "rectify"]
+VISIT_SUPERVISOR_PERMISSIONS = VISIT_CS_PERMISSIONS + ["approve_unreachable", "draw_sample"]
+VISIT_BASE_PERMISSIONS = ["can_" + n for n in VISIT_SUPERVISOR_PERMISSIONS]
+# FAB method → permission of the visit screens and API.
+VISIT_METHOD_PERMISSIONS = {
+    "list": "read", "show": "read", "get": "read", "get_list": "read", "info": "read",
+    "signature": "read", "progress": "read",
+    "record": "record", "attempt": "record", "routine": "record", "raise_complaint": "record",
+    "sign_off": "sign_off", "confirm": "sign_off",
+    "correct": "correct",
+    "issue_rectification": "rectify", "complete": "rectify",
+    "approve_unreachable": "approve_unreachable",
+    "draw": "draw_sample",
+}
+_VISIT_MENUS = ["Visits", "Visit queue", "All visits", "Record routine visit", "Rectification notices",
+                "Repair sampling"]
 
 _MENUS = ["Complaints", "My queue", "All complaints", "Register complaint", "Overdue cases", "Notifications"]
 # FAB's user screen (security.OfficeUserModelView) and its own-password form: every staff
@@ -95,13 +121,19 @@ def _complaint(names):
     return [("can_" + n, RESOURCE_COMPLAINT) for n in ["read", "write", "attach"] + names]
 
 
+def _visit(names):
+    return [("can_" + n, RESOURCE_VISIT) for n in names] + [("menu_access", m) for m in _VISIT_MENUS]
+
+
 # Supervisors and the general manager read the reports and export (domain.md: Statistics);
 # nobody sees unmasked phones in exports unless an administrator grants it (domain.md: Intake).
 _REPORTS = [("can_read", RESOURCE_REPORT), ("can_" + PERMISSION_EXPORT, RESOURCE_REPORT)] + [
     ("menu_access", m) for m in ["Reports", "Statistics dashboard", "Monthly report", "Staff accountability"]]
 
 DEFAULT_ROLE_PERMISSIONS = {
-    ROLE_CUSTOMER_SERVICE: _complaint(CS_ACTIONS) + _SELF_SERVICE + _API_DOCS,
-    ROLE_SUPERVISOR: _complaint(SUPERVISOR_ACTIONS) + _SELF_SERVICE + _REPORTS + _API_DOCS,
-    ROLE_GENERAL_MANAGER: _complaint(SUPERVISOR_ACTIONS) + _SELF_SERVICE + _REPORTS + _API_DOCS,
+    ROLE_CUSTOMER_SERVICE: _complaint(CS_ACTIONS) + _visit(VISIT_CS_PERMISSIONS) + _SELF_SERVICE + _API_DOCS,
+    ROLE_SUPERVISOR: _complaint(SUPERVISOR_ACTIONS) + _visit(VISIT_SUPERVISOR_PERMISSIONS) + _SELF_SERVICE
+    + _REPORTS + _API_DOCS,
+    ROLE_GENERAL_MANAGER: _complaint(SUPERVISOR_ACTIONS) + _visit(VISIT_SUPERVISOR_PERMISSIONS) + _SELF_SERVICE
+    + _REPORTS + _API_DOCS,
 }

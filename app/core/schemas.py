@@ -4,6 +4,8 @@ choices, flags), and `load`, which refuses a body with a message per field (422)
 
 The bounds are core.params's: an id fits the integer column, a time lies in the years
 MIN_YEAR..MAX_YEAR, so nothing a body carries can overflow the database later."""
+from decimal import Decimal
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE, ValidationError, fields, validate
@@ -68,6 +70,28 @@ class Text(_Translated, fields.String):
                                  error=_l("Give 1 to {max} characters.") if required
                                  else _l("Give at most {max} characters."))
         super().__init__(required=required, validate=[length, *validate_also], **kwargs)
+
+
+class Money(_Translated, fields.Decimal):
+    """A sum in yuan: a JSON number from 0 to 99,999,999.99 with at most two decimals (never a
+    string, NaN or infinity), read as a Decimal."""
+
+    default_error_messages = {"invalid": _l("Give a sum in yuan, e.g. 35.50."),
+                              "special": _l("Give a sum in yuan, e.g. 35.50.")}
+
+    def __init__(self, **kwargs):
+        super().__init__(places=None, allow_nan=False, validate=[
+            validate.Range(0, Decimal("99999999.99"), error=_l("Give a sum from {min} to {max}.")), self._cents],
+            metadata={"type": "number", "minimum": 0, "maximum": 99999999.99}, **kwargs)
+
+    def _cents(self, value):
+        if value != value.quantize(Decimal("0.01")):
+            raise self.make_error("invalid")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        return super()._deserialize(str(value), attr, data, **kwargs)
 
 
 class Choice(_Translated, fields.Enum):

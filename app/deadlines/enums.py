@@ -14,6 +14,7 @@ class DeadlineKind(LabeledEnum):
     RESOLUTION = "resolution"
     CONFIRMATION = "confirmation"
     RETURN_VISIT = "return_visit"
+    RECTIFICATION = "rectification"
 
     @classmethod
     def _labels(cls):
@@ -25,6 +26,7 @@ class DeadlineKind(LabeledEnum):
             cls.RESOLUTION: _l("Resolution"),
             cls.CONFIRMATION: _l("Complainant's confirmation"),
             cls.RETURN_VISIT: _l("Return visit"),
+            cls.RECTIFICATION: _l("Rectification notice"),
         }
 
 

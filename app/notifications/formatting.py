@@ -1,5 +1,5 @@
 """How a notification reads in the inbox: one sentence saying what happened, with the case's
-number as a link ("BJ01-20261120-0003:处理完毕期限已逾期 2 小时")."""
+number (or the visit, when no case) as a link ("BJ01-20261120-0003:处理完毕期限已逾期 2 小时")."""
 from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -18,8 +18,11 @@ def sentence(notification) -> Markup:
     """What happened, in one sentence of the user's language."""
     n, now = notification, clock.now()
     complaint = n.complaint
-    case = Markup('<a href="{}">{}</a>').format(url_for("ComplaintView.show", pk=n.complaint_id),
-                                                complaint.case_number)
+    if complaint is not None:
+        case = Markup('<a href="{}">{}</a>').format(url_for("ComplaintView.show", pk=n.complaint_id),
+                                                    complaint.case_number)
+    else:  # a visit's own deadline with no case (a routine visit's rectification notice)
+        case = Markup('<a href="{}">{}</a>').format(url_for("VisitView.show", pk=n.visit_id), n.visit)
     deadline = n.deadline
     # The deadline row is still the one the notification is about unless it has restarted
     # since (a fresh resolution limit after an escalation starts after the notification).

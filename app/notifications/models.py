@@ -1,6 +1,6 @@
-"""The notification table. A notification points at the case it is about (and at that case's
-deadline, for reminders and missed deadlines); their models are named by string, so this
-package needs no import of any domain."""
+"""The notification table. A notification points at the case or the visit it is about (and at
+the case's deadline, for reminders and missed deadlines); their models are named by string, so
+this package needs no import of any domain."""
 import sqlalchemy as sa
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
@@ -14,14 +14,18 @@ from .formatting import sentence
 
 
 class Notification(Model):
-    """A message to one staff member about one case (reminder, missed deadline, escalation)."""
+    """A message to one staff member about one case or visit (reminder, missed deadline,
+    escalation)."""
 
     __tablename__ = "notification"
     id = sa.Column(sa.Integer, primary_key=True)
     user_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="RESTRICT"), nullable=False)
     user = relationship(User)
-    complaint_id = sa.Column(sa.Integer, sa.ForeignKey("complaint.id"), nullable=False, index=True)
+    complaint_id = sa.Column(sa.Integer, sa.ForeignKey("complaint.id"), index=True)
     complaint = relationship("Complaint", lazy="joined")
+    # A visit's own deadlines (a routine visit's rectification notice has no case).
+    visit_id = sa.Column(sa.Integer, sa.ForeignKey("visit.id"), index=True)
+    visit = relationship("Visit", lazy="joined")
     kind = sa.Column(enum_column(NotificationKind), nullable=False)
     deadline_kind = sa.Column(enum_column(DeadlineKind))
     created_at = sa.Column(UTCDateTime, nullable=False)
@@ -37,6 +41,7 @@ class Notification(Model):
         sa.Index("ix_notification_user_unread", "user_id", "read_at"),
         # The inbox: one's own, newest first (id breaks ties).
         sa.Index("ix_notification_user_created", "user_id", "created_at", "id"),
+        sa.CheckConstraint("complaint_id IS NOT NULL OR visit_id IS NOT NULL", name="ck_notification_subject"),
     )
 
     @property

@@ -14,15 +14,18 @@ from .models import Notification
 
 
 def send(session: Session, recipients: sa.Select, kind: NotificationKind, now: datetime) -> int:
-    """Send `kind` to every row of `recipients` — (user_id, complaint_id, deadline kind or
-    NULL) — in one INSERT … SELECT; returns how many were sent."""
+    """Send `kind` to every row of `recipients` — (user_id, complaint_id or NULL, deadline kind
+    or NULL[, visit_id or NULL]) — in one INSERT … SELECT; returns how many were sent."""
     at = sa.bindparam("sent_at", now, type_=Notification.created_at.type)
     rows = recipients.subquery()
     # The driver's row count of the INSERT: never a count over the notification table.
-    sent = session.execute(sa.insert(Notification).from_select(
-        ["user_id", "complaint_id", "deadline_kind", "kind", "created_at"],
-        sa.select(rows.c[0], rows.c[1], rows.c[2], sa.literal(kind.name), at)
-    ).execution_options(preserve_rowcount=True)).rowcount
+    columns = ["user_id", "complaint_id", "deadline_kind", "kind", "created_at"]
+    values = [rows.c[0], rows.c[1], rows.c[2], sa.literal(kind.name), at]
+    if len(rows.c) > 3:
+        columns.append("visit_id")
+        values.append(rows.c[3])
+    sent = session.execute(sa.insert(Notification).from_select(columns, sa.select(*values))
+                           .execution_options(preserve_rowcount=True)).rowcount
     if sent < 0:
         # SQLite counts only a statement that begins with INSERT: a CTE of `recipients` must
         # be nested (cte(nesting=True)), not put in front of the INSERT.

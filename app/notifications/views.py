@@ -58,7 +58,7 @@ class NotificationView(ModelView):
     list_columns = ["created_at", "summary", "read_at"]
     search_columns = ["kind", "read_at"]
     label_columns = {"created_at": _l("Time"), "kind": _l("Notification"), "summary": _l("What happened"),
-                     "deadline_kind": _l("Deadline"), "complaint": _l("Complaint"), "read_at": _l("Read at")}
+                     "deadline_kind": _l("Deadline"), "complaint": _l("Complaint"), "visit": _l("Visit"), "read_at": _l("Read at")}
     formatters_columns = {"created_at": local_time, "read_at": _read_at, "kind": enum_label(NotificationKind)}
 
     @action("mark_read", _l("Mark as read"), None, "fa-check")

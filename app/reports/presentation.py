@@ -146,9 +146,9 @@ def figure_rows(report: Report) -> list[Row]:
     rows += [on_time(kind) for kind in DeadlineKind]
     rows += [
         rate("return_visit_rate", _l("Return-visit rate"), lambda f: f.return_visit_rate, "100 %",
-             note=str(_l("Counted from the return visit recorded on each resolved case."))),
+             note=str(_l("Resolved cases whose return visit is signed off or confirmed."))),
         rate("satisfaction_rate", _l("Satisfaction rate"), lambda f: f.satisfaction_rate, "≥ 95 %",
-             note=str(_l("Shown once return-visit data is online."))),
+             note=str(_l("The top three of five levels count as satisfied."))),
         counted("valid", _l("Valid complaints"), "valid", "valid"),
         rate("valid_rate", _l("Valid complaint rate (of households)"), lambda f: f.valid_rate, "< 1 %"),
         counted("repeats", _l("Repeat complaints (same room and category within 90 days)"), "repeats", "repeats"),

@@ -32,6 +32,7 @@ from app.core import clock
 from app.core.formatting import person_name
 from app.core.models import Office
 from app.core.security import Actor
+from app.visits.rules import figures_by_office as visit_figures_by_office
 
 RESOLVED_STATES = (Status.RESOLVED, Status.CONFIRMED, Status.CLOSED)
 OPEN_STATES = tuple(Status.open_states())
@@ -144,6 +145,8 @@ class Figures:
     overdue: int = 0
     valid: int = 0
     visited: int = 0
+    answered: int = 0
+    satisfied: int = 0
     repeats: int = 0
     returns: int = 0
     resolve_seconds_sum: float = 0.0
@@ -160,20 +163,14 @@ class Figures:
 
     @property
     def return_visit_rate(self) -> Rate:
-        """Resolved cases with a return visit recorded on the case (`return_visited_at`, the
-        minimal visit action). When the visits domain lands, `satisfaction_rate` and this rate
-        come from its visit records instead — see `satisfaction_rate`."""
+        """Resolved cases whose return visit is done (signed off or confirmed: app/visits)."""
         return Rate(self.visited, self.resolved)
 
     @property
-    def satisfaction_rate(self) -> Rate | None:
-        """Satisfied visits (the top three of five levels, domain.md: Return visits) / visits.
-
-        Return visits with a satisfaction level do not exist yet: the visits package
-        (app/visits/, above reports' inputs) will record them, and this property will read
-        its per-office counts for the period, like `return_visit_rate`. Until then None: the
-        screens show "—" with the note that it appears once visit data is online."""
-        return None
+    def satisfaction_rate(self) -> Rate:
+        """Satisfied visits (the top three of five levels, domain.md: Return visits) of the
+        visits to the period's cases that gave a satisfaction level."""
+        return Rate(self.satisfied, self.answered)
 
     @property
     def valid_rate(self) -> Rate:
@@ -229,6 +226,7 @@ def build_report(session: Session, actor: Actor, period: Period, office_id: int 
                      Complaint.received_at >= start, Complaint.received_at < end)
 
     _main_counts(session, cohort, per_office, total, now)
+    _visit_counts(session, cohort, per_office, total)
     _resolve_p90(session, cohort, per_office, total)
     _on_time(session, cohort, per_office, total, now)
     _breakdowns(session, cohort, per_office, total)
@@ -263,18 +261,33 @@ def _main_counts(session, cohort, per_office, total, now):
         _count_if(Complaint.status.in_(OPEN_STATES)),
         _count_if(overdue_clause(now)),  # as the list the figure opens
         _count_if(Complaint.validity == Validity.VALID),
-        _count_if(sa.and_(resolved, Complaint.return_visited_at.is_not(None))),
         sa.func.coalesce(sa.func.sum(sa.case((timed, duration), else_=0.0)), 0.0),
         _count_if(timed),
     ).where(cohort).group_by(Complaint.office_id))
     for office_id, *values in session.execute(stmt):
         figures = per_office[office_id]
-        (figures.received, figures.resolved, figures.open, figures.overdue, figures.valid, figures.visited,
+        (figures.received, figures.resolved, figures.open, figures.overdue, figures.valid,
          seconds, figures.resolve_count) = values
         figures.resolve_seconds_sum = float(seconds)
-        for name in ("received", "resolved", "open", "overdue", "valid", "visited", "resolve_count"):
+        for name in ("received", "resolved", "open", "overdue", "valid", "resolve_count"):
             setattr(total, name, getattr(total, name) + getattr(figures, name))
         total.resolve_seconds_sum += figures.resolve_seconds_sum
+
+
+def _visit_counts(session, cohort, per_office, total):
+    """Return visits per office (the visits domain's figures): the resolved cases visited, and
+    the satisfaction given at the visits of all the period's cases (a dissatisfied visit
+    reopens its case, which must still count against the rate)."""
+    resolved = sa.select(Complaint.id).where(cohort, Complaint.status.in_(RESOLVED_STATES))
+    every = sa.select(Complaint.id).where(cohort)
+    for names, ids in ((("visited",), resolved), (("answered", "satisfied"), every)):
+        for office_id, counts in visit_figures_by_office(session, ids).items():
+            figures = per_office.get(office_id)
+            if figures is None:
+                continue
+            for name in names:
+                setattr(figures, name, getattr(counts, name))
+                setattr(total, name, getattr(total, name) + getattr(counts, name))
 
 
 def _resolve_p90(session, cohort, per_office, total):

@@ -9,7 +9,7 @@ A later migration that rebuilds complaint or complainant on SQLite (batch mode c
 drops their triggers with the old table: recreate them as below and rebuild the FTS tables.
 
 Revision ID: 5d2aebf47611
-Revises: 3b7e4d2a9c51
+Revises: 783cf33b5a7e
 Create Date: 2026-11-24 10:00:00.000000
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5d2aebf47611'
-down_revision = '3b7e4d2a9c51'
+down_revision = '783cf33b5a7e'
 branch_labels = None
 depends_on = None
 

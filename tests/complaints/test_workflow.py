@@ -51,7 +51,6 @@ EXPECTED = {
     "record_on_site": {s: s for s in OPEN},
     "pause_clock": {s: s for s in OPEN},
     "resume_clock": {},  # only a paused clock resumes (see test_deadlines)
-    "record_return_visit": {S.RESOLVED: S.RESOLVED, S.CONFIRMED: S.CONFIRMED, S.CLOSED: S.CLOSED},
     "record_repeat_call": {s: s for s in OPEN},
     "correct_complainant": {s: s for s in NOT_FINAL},
 }
@@ -74,7 +73,6 @@ def params_for(action, world):
         "void": {"reason": "重复登记"},
         "record_on_site": {}, "resume_clock": {},
         "pause_clock": {"reason": "业主要求下周再上门"},
-        "record_return_visit": {"note": "电话回访,业主满意"},
         "record_repeat_call": {"note": "业主再次来电催促"},
         "correct_complainant": {"complainant_phone": "13800000009"},
     }[action]

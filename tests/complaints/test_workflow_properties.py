@@ -11,9 +11,9 @@ parameter parsing as the screens and the API. After every step:
   same version (test_raising_the_grade_later_raises_the_tier);
 - what it stored holds no control characters, and an assignee or plan owner is the one asked for;
 - the tier stays within 1..3;
-- a voided case changes no more; a closed one only takes an appeal or its return visit (README:
-  "An appeal reopens a resolved or closed case"; domain.md: a closed case still gets its return
-  visit);
+- a voided case changes no more; a closed one only takes an appeal (README: "An appeal reopens a
+  resolved or closed case"; its return visit, which a closed case still gets, is the visits
+  domain's and reaches the case through apply_visit_outcome, tests/visits);
 - a case is visible (load, visible_clause) only to staff of its office and the all-office roles;
   anyone else gets NotFound for every action, as does everyone for an id that names no case.
 """
@@ -57,7 +57,7 @@ NAMES = list(STAFF)
 MAIN_PATH = ["acknowledge", "start_investigation", "propose_plan", "approve_plan", "record_progress", "resolve",
              "record_confirmation", "close"]
 # What may still happen to a closed case (see the module's docstring).
-AFTER_CLOSE = {"appeal", "record_return_visit"}
+AFTER_CLOSE = {"appeal"}
 TABLE, EVENTS, DEADLINES = Complaint.__table__, ComplaintEvent.__table__, ComplaintDeadline.__table__
 
 # ---- parameters -------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from app.deadlines.sweep import sweep
 from app.deadlines.workdays import WorkCalendar, unconfirmed_years
 from app.notifications.enums import NotificationKind
 from app.notifications.models import Notification
+from app.visits.models import Visit
 
 from ..conftest import make_app
 from ..test_set_based import counting_statements
@@ -373,7 +374,10 @@ def test_resolution_starts_the_confirmation_and_return_visit_clocks(new_case, wo
     clock.freeze(local(2026, 11, 20, 11, 0))
     workflow.perform(db.session, world.actor("cs"), case.id, "resolve", result="已更换灯管")
     assert due(case, K.CONFIRMATION) == local(2026, 11, 22, 11, 0)  # 48 h (seed 002 §6.1)
-    assert due(case, K.RETURN_VISIT) == local(2026, 11, 28, 0, 0)  # 7 days after a repair (seed 004)
+    # The return visit's clock runs on the visit planned at resolution (app/visits).
+    assert due(case, K.RETURN_VISIT) is None
+    visit = db.session.scalars(sa.select(Visit).where(Visit.complaint_id == case.id)).one()
+    assert visit.due_at.astimezone(BEIJING) == local(2026, 11, 28, 0, 0)  # 7 days after a repair (seed 004)
     report = sweep_at(local(2026, 12, 1, 0, 0))
     assert report.by_kind == {"CONFIRMATION": 1, "RETURN_VISIT": 1}  # the others were met or moot
 

@@ -5,12 +5,15 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
 from app.complaints import workflow
 from app.complaints.enums import Channel, Grade, Validity
 from app.core.extensions import db
 from app.deadlines.enums import DeadlineKind
 from app.reports import presentation, rules
+from app.visits import rules as visits
+from app.visits.models import Visit
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 NOVEMBER = rules.Period.month(2026, 11)
@@ -56,7 +59,7 @@ def test_an_empty_period_shows_dashes_and_zero_counts_never_a_division_by_zero(w
     assert all(cell.met for cell in rows["valid_rate"].cells)
 
 
-def test_satisfaction_waits_for_return_visit_data(world, case):
+def test_satisfaction_is_a_dash_without_return_visits(world, case):
     case(at(3))
     rows = {row.key: row for row in presentation.figure_rows(report(world))}
     assert [c.text for c in rows["satisfaction_rate"].cells] == ["—", "—", "—"]
@@ -108,10 +111,32 @@ def test_return_visit_rate_counts_resolved_cases_with_a_return_visit(world, case
     visited, not_visited = case(at(3)), case(at(4))
     for c in (visited, not_visited):
         act(world, c, "resolve", at(5), result="已处理")
-    act(world, visited, "record_return_visit", at(6), note="电话回访,业主满意")
+    visit = db.session.scalars(sa.select(Visit).where(Visit.complaint_id == visited.id)).one()
+    visits.record_visit(db.session, world.visit_actor("cs"), visit.id, {
+        "method": "PHONE", "person_reached": "王秀英", "resident_view": "修好了", "satisfaction": "SATISFIED"},
+        now=at(6))
+    visits.sign_off(db.session, world.visit_actor("cs"), visit.id, "王秀英", note="电话中确认满意", now=at(6, 11))
     r = report(world)
     assert r.offices[0].return_visit_rate == rules.Rate(1, 2)
     assert rules.meets("return_visit_rate", 0.5) is False and rules.meets("return_visit_rate", 1.0) is True
+    assert r.offices[0].satisfaction_rate == rules.Rate(1, 1)
+
+
+def test_satisfaction_counts_the_dissatisfied_visit_that_reopened_its_case(world, case):
+    pleased, displeased = case(at(3)), case(at(4))
+    for c, level in ((pleased, "VERY_SATISFIED"), (displeased, "DISSATISFIED")):
+        act(world, c, "resolve", at(5), result="已处理")
+        visit = db.session.scalars(sa.select(Visit).where(Visit.complaint_id == c.id)).one()
+        visits.record_visit(db.session, world.visit_actor("cs"), visit.id, {
+            "method": "PHONE", "person_reached": "王秀英", "resident_view": "回访意见", "satisfaction": level},
+            now=at(6))
+        visits.sign_off(db.session, world.visit_actor("cs"), visit.id, "王秀英", note="电话中确认", now=at(6, 11))
+    r = report(world)
+    bj = r.offices[0]
+    assert bj.satisfaction_rate == rules.Rate(1, 2) and r.total.satisfaction_rate == rules.Rate(1, 2)
+    assert bj.return_visit_rate == rules.Rate(1, 1)  # the reopened case is no longer resolved
+    rows = {row.key: row for row in presentation.figure_rows(r)}
+    assert rows["satisfaction_rate"].cells[0].text == "50.0 %" and not rows["satisfaction_rate"].cells[0].met
 
 
 def test_on_time_rate_per_deadline_counts_met_in_time_against_decided(world, case, frozen_clock):
