@@ -37,6 +37,8 @@ from app.core.permissions import (
     RESOURCE_REPORT,
 )
 from app.core.security import current_actor, resource_permissions
+from app.visits.models import Visit
+from app.visits.views import VisitView
 
 from . import export, presentation, rules
 from .models import ExportRecord
@@ -118,7 +120,7 @@ class ReportView(BaseView):
     method_permission_name = {
         "dashboard": "read", "monthly": "read", "monthly_current": "read", "accountability": "read",
         "export_complaints": PERMISSION_EXPORT, "export_report": PERMISSION_EXPORT,
-        "export_accountability": PERMISSION_EXPORT,
+        "export_accountability": PERMISSION_EXPORT, "export_visits": PERMISSION_EXPORT,
     }
     base_permissions = REPORT_BASE_PERMISSIONS
 
@@ -210,6 +212,19 @@ class ReportView(BaseView):
         rows = export.complaint_rows(db.session, query, personal)
         return _download("queue" if view_class is MyQueueView else "complaints", file_format,
                          export.complaint_headers(), rows, str(view.list_title), personal)
+
+    @expose("/export/visits.<file_format>")
+    @has_access
+    def export_visits(self, file_format):
+        """The visit list with its current filters, order and office scope, as a file."""
+        view = next(v for v in current_app.appbuilder.baseviews if type(v) is VisitView)
+        filters = view.datamodel.get_filters(view.search_columns)
+        get_filter_args(filters)
+        joined = filters.get_joined_filters(view._base_filters)
+        order_column, order_direction = get_order_args().get(VisitView.__name__) or view.base_order
+        query = view.datamodel.apply_all(db.session.query(Visit), joined, order_column, order_direction)
+        headers = [str(view.label_columns.get(name, name)) for name in export.VISIT_COLUMNS]
+        return _download("visits", file_format, headers, export.visit_rows(query), str(view.list_title))
 
     @expose("/export/report.<file_format>")
     @has_access

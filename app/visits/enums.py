@@ -50,7 +50,7 @@ class VisitMethod(LabeledEnum):
 
     @classmethod
     def _labels(cls):
-        return {cls.PHONE: _l("Phone"), cls.DOOR_TO_DOOR: _l("Door to door"), cls.ON_SITE: _l("On site"),
+        return {cls.PHONE: _l("Phone call"), cls.DOOR_TO_DOOR: _l("Door to door"), cls.ON_SITE: _l("On site"),
                 cls.WECHAT_SMS: _l("WeChat / SMS"), cls.QUESTIONNAIRE: _l("Questionnaire"),
                 cls.MEETING: _l("Residents' meeting")}
 

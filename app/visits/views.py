@@ -90,6 +90,7 @@ class VisitView(VisitScope, ModelView):
     datamodel = VisitInterface(Visit)
     base_order = ("planned_at", "desc")
     list_title = _l("All visits")
+    list_template = "visits/list.html"
     show_title = _l("Visit")
     show_template = "visits/show.html"
     # What a visitor needs first on a phone: when, about what, where it stands.

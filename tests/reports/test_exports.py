@@ -384,3 +384,32 @@ def test_copied_rows_holding_separators_or_control_characters_are_read_as_csv(tm
     path.write_bytes(b"".join(xlsx.xlsx_chunks(["n", "text"], [copied], "t", export.neutralise)))
     assert [list(r) for r in load_workbook(path).active.iter_rows(values_only=True)] == [
         ["n", "text"], ["1", "ab"], ["2", "say hi"], ["3", "cde"], ["4", "xy"]]
+
+
+def test_the_visit_list_exports_its_visits_as_shown_with_formulas_neutralised(supervisor_client, cs_client, cases,
+                                                                              world):
+    from app.complaints import workflow
+    from app.visits import rules as visits
+    from app.visits.models import Visit
+
+    for case in cases:
+        by = "sh_cs" if case.office.code == "SH01" else "cs"
+        workflow.perform(db.session, world.actor(by), case.id, "resolve", result="已处理")
+    visit = db.session.scalars(sa.select(Visit).where(Visit.complaint_id == cases[0].id)).one()
+    visits.record_visit(db.session, world.visit_actor("cs"), visit.id, {
+        "method": "PHONE", "person_reached": "王秀英", "resident_view": "=cmd|' /C calc'!A0",
+        "satisfaction": "SATISFIED"})
+    assert 'href="/reports/export/visits.csv' in supervisor_client.get("/visits/list/").get_data(as_text=True)
+
+    response = supervisor_client.get("/reports/export/visits.csv")
+    assert response.status_code == 200
+    header, *rows = rows_of(response)
+    by_case = {row[0]: dict(zip(header, row)) for row in rows}
+    assert set(by_case) == {cases[0].case_number, cases[1].case_number}  # the supervisor's office only
+    recorded = list(by_case[cases[0].case_number].values())
+    assert "'=cmd|' /C calc'!A0" in recorded and "满意" in recorded and "电话回访" in recorded
+    assert db.session.scalars(sa.select(ExportRecord.kind).order_by(ExportRecord.id.desc())).first() == "visits"
+
+    workbook = load_workbook(io.BytesIO(supervisor_client.get("/reports/export/visits.xlsx").get_data()))
+    assert workbook.active.max_row == 3
+    assert cs_client.get("/reports/export/visits.csv").status_code in (302, 403)  # no export permission
