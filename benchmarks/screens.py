@@ -192,6 +192,7 @@ def fill(db, n: int) -> None:
     notifications in a few INSERT … SELECT statements. (CROSS JOIN … WHERE keeps SQLite's loop
     over the numbers outermost; PostgreSQL plans it as a join.)"""
     from flask import current_app
+    from werkzeug.security import generate_password_hash
 
     from app.core import clock
     from app.core.models import Office
@@ -200,8 +201,6 @@ def fill(db, n: int) -> None:
         ROLE_GENERAL_MANAGER,
         ROLE_SUPERVISOR,
     )
-
-    from werkzeug.security import generate_password_hash
 
     sm = current_app.appbuilder.sm
     hashed = generate_password_hash(PASSWORD)  # one hash for every bench user: hashing is slow by design
