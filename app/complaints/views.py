@@ -73,12 +73,13 @@ class ComplaintView(ComplaintScope, ModelView):
     search_columns = ["case_number", "overdue_since", "status", "tier", "category", "office", "urgency", "grade",
                       "validity", "channel", "received_at", "description", "assignee", "respondent", "complainant",
                       "deadlines"]
+    # FAB names each filter by its field's label: every field carries the column's.
     search_form_extra_fields = {
-        "status": enum_filter(Status), "urgency": enum_filter(Urgency), "grade": enum_filter(Grade),
-        "validity": enum_filter(Validity), "channel": enum_filter(Channel),
-        "tier": SelectField(choices=[(t.value, t.label) for t in Tier]),
-        "overdue_since": SelectField(choices=[("1", "✓")]), "complainant": SelectField(choices=[("1", "✓")]),
-        "deadlines": enum_filter(DeadlineKind),
+        **{name: enum_filter(cls, FIELD_LABELS[name]) for name, cls in (
+            ("status", Status), ("urgency", Urgency), ("grade", Grade), ("validity", Validity),
+            ("channel", Channel), ("deadlines", DeadlineKind))},
+        "tier": SelectField(FIELD_LABELS["tier"], choices=[(t.value, t.label) for t in Tier]),
+        **{name: SelectField(FIELD_LABELS[name], choices=[("1", "✓")]) for name in ("overdue_since", "complainant")},
     }
     order_columns = ["case_number", "received_at", "urgency", "tier", "status"]
     # The list shows the complainant by name only; phone stays on the detail page (confidential).
@@ -279,7 +280,7 @@ class DeadlinePolicyView(ModelView):
         "urgency": enum_select(Urgency, _l("Urgency (empty: any)"), optional=True),
         "grade": enum_select(Grade, _l("Grade (empty: any)"), optional=True),
     }
-    search_form_extra_fields = {"kind": enum_filter(DeadlineKind)}
+    search_form_extra_fields = {"kind": enum_filter(DeadlineKind, _l("Deadline"))}
 
 
 def _load_or_404(actor, pk):

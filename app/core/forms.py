@@ -30,9 +30,10 @@ def _id_or_text(value):
     return row_id if row_id is not None else (value or None)
 
 
-def enum_filter(enum_cls):
-    """A list filter's select of an enum's members by translated label."""
-    return SelectField(choices=enum_cls.choices())
+def enum_filter(enum_cls, label):
+    """A list filter's select of an enum's members by translated label. FAB names the filter
+    by its field's label (not the view's label_columns), so it needs the column's."""
+    return SelectField(label, choices=enum_cls.choices())
 
 
 def checkbox(label):
