@@ -41,6 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     init_template_helpers(app)
     init_navbar(app)
+    init_favicon(app)
     from .cli import complaints
 
     app.cli.add_command(complaints)
@@ -164,13 +165,32 @@ def init_appbuilder(app: Flask) -> None:
 
 def init_template_helpers(app: Flask) -> None:
     """The display filters templates use, from the shared core and each domain."""
-    from .complaints.formatting import field_labels
-    from .core.formatting import local_time, person_name, tier_label
+    from .complaints.formatting import event_note, field_labels
+    from .core.formatting import (
+        local_time,
+        person_name,
+        shown,
+        tier_label,
+        tier_short,
+        ui_language,
+    )
     from .deadlines.formatting import deadline_badge, deadline_kind_label
 
-    app.jinja_env.filters.update(local_time=local_time, tier_label=tier_label, field_labels=field_labels,
-                                 person_name=person_name, deadline_badge=deadline_badge,
-                                 deadline_kind_label=deadline_kind_label)
+    app.jinja_env.filters.update(local_time=local_time, tier_label=tier_label, tier_short=tier_short,
+                                 field_labels=field_labels, event_note=event_note, person_name=person_name,
+                                 deadline_badge=deadline_badge, deadline_kind_label=deadline_kind_label,
+                                 shown=shown)
+    app.jinja_env.globals.update(ui_language=ui_language)
+
+
+def init_favicon(app: Flask) -> None:
+    """The site's icon at /favicon.ico, where browsers look for it (app/static/favicon.ico)."""
+    from flask import send_from_directory
+
+    @app.route("/favicon.ico")
+    def favicon():
+        return send_from_directory(app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                                   max_age=7 * 24 * 3600)
 
 
 # Flask-AppBuilder reads list arguments by searching their names (urltools: re.findall(

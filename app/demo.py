@@ -9,7 +9,7 @@ from flask import current_app
 
 from .complaints import workflow
 from .complaints.enums import Channel, Grade, Status, Urgency
-from .complaints.models import Category, Complaint
+from .complaints.models import Category, Complaint, ComplaintDeadline
 from .core import clock
 from .core.extensions import db
 from .core.models import Office
@@ -20,6 +20,9 @@ from .core.permissions import (
     ROLE_SUPERVISOR,
 )
 from .core.security import complaint_permissions
+from .deadlines.sweep import sweep
+from .notifications.enums import NotificationKind
+from .notifications.models import Notification
 
 OFFICES = [("BJ01", "北京朝阳花园管理处", 1200), ("SH01", "上海浦东锦绣苑管理处", 860)]
 
@@ -121,7 +124,31 @@ def load_demo(count: int = 200, seed: int = 2026) -> dict:
         }, now=received)
         _drive(complaint, targets[i], cs, sup, actors["gm"], users, received, rng)
         made += 1
+    _catch_up_and_read(clock.now())
     return {"created": True, "complaints": made}
+
+
+# What staff have not read yet when the demo starts: what happened in these last days.
+UNREAD_DAYS = 2
+
+
+def _catch_up_and_read(now):
+    """The deadline sweep has been running all along: catch up once, as the scheduler does after
+    downtime, and let staff have read what reached them before the last UNREAD_DAYS days, so
+    that nobody starts with hundreds of unread notifications."""
+    sweep(db.session, now)
+    cutoff = sa.literal(now - timedelta(days=UNREAD_DAYS), Notification.created_at.type)
+    n, d = Notification, ComplaintDeadline
+    # A deadline due long ago, or restarted since at a new tier (it was missed long ago too).
+    long_due = sa.exists().where(d.complaint_id == n.complaint_id, d.kind == n.deadline_kind,
+                                 sa.or_(d.due_at < cutoff, d.starts_at >= n.created_at))
+    # The catch-up's escalations answer deadlines missed long ago.
+    earlier = sa.or_(sa.and_(n.kind == NotificationKind.EMERGENCY, n.created_at < cutoff),
+                     n.kind == NotificationKind.ESCALATED,
+                     sa.and_(n.kind.in_([NotificationKind.OVERDUE, NotificationKind.REMINDER]), long_due))
+    db.session.execute(sa.update(n).where(n.read_at.is_(None), earlier).values(read_at=now)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def _drive(complaint: Complaint, target: Status, cs, sup, gm, users, t, rng):

@@ -8,7 +8,7 @@ from app.complaints.views import (
     MyQueueView,
 )
 from app.core.views import OfficeView
-from app.deadlines.views import CalendarDayView, CalendarYearView
+from app.deadlines.views import CalendarDayView, CalendarImportView, CalendarYearView
 from app.notifications.views import NotificationView
 from app.reports.views import ExportRecordView, ReportView
 
@@ -31,6 +31,8 @@ def register_views(appbuilder):
                         icon="fa-calendar", category="Configuration")
     appbuilder.add_view(CalendarYearView, "Calendar years", label=_l("Calendar years"), icon="fa-calendar-check-o",
                         category="Configuration")
+    appbuilder.add_view(CalendarImportView, "Enter holiday arrangement", label=_l("Enter holiday arrangement"),
+                        icon="fa-calendar-plus-o", category="Configuration")
     appbuilder.add_view(NotificationView, "Notifications", label=_l("Notifications"), icon="fa-bell",
                         category="Complaints")
     appbuilder.add_link("Overdue cases", label=_l("Overdue cases"), href="/complaints/list/?_flt_0_overdue_since=1",

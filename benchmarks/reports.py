@@ -220,7 +220,7 @@ def dashboard(db, office_ids, now):
             f"""SELECT c.office_id, count(*) FROM complaint c WHERE
                 {where.replace('received_at', 'c.received_at').replace('office_id', 'c.office_id')}
                 AND EXISTS (SELECT 1 FROM complaint_event e WHERE e.complaint_id = c.id
-                            AND e.kind IN ('APPEALED', 'NOT_SATISFIED')) GROUP BY 1""",
+                            AND e.kind IN ('APPEALED', 'NOT_SATISFIED', 'REPEAT_CALL')) GROUP BY 1""",
             f"""SELECT office_id, date_trunc('month', (received_at AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Shanghai'),
                        count(*), count(*) FILTER (WHERE status IN ('RESOLVED','CONFIRMED','CLOSED')),
                        count(*) FILTER (WHERE validity = 'VALID')

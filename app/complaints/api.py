@@ -53,6 +53,10 @@ def _param_field(name: str, required: bool):
         return Flag(required=required)
     if name.endswith("_id"):
         return Id(required=required)
+    if name in workflow.COMPLAINANT_DETAILS:
+        validators = [validate.Regexp(workflow.PHONE_PATTERN, error=_l("Use digits, spaces and + - ( ) only."))] \
+            if name == "complainant_phone" else []
+        return Text(workflow.COMPLAINANT_DETAILS[name][1], required=required, validate_also=validators)
     if name == "validity":
         choices = [Validity.VALID.name, Validity.INVALID.name]
         return Text(10, required=required,

@@ -1,31 +1,84 @@
-"""The dashboard's figures: my queue, overdue and due-today counts, unread notifications, and
-warnings about the working-day calendar. Each figure is one indexed SQL count."""
-from datetime import datetime, time, timedelta
+"""The dashboard: its tiles, each counting exactly the cases of the list it opens (exact up to
+LIST_COUNT_LIMIT, like the lists), the user's most urgent cases, and the working-day calendar's
+warning. Each figure is one indexed count; the unread notifications are the navbar's count."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.core import clock
+from app.core.lists import bounded_count
 from app.deadlines.workdays import unconfirmed_years
-from app.notifications.rules import unread_count
 
 from . import workflow
+from .deadlines import overdue_clause
+from .enums import Urgency
+from .filters import FilterDueToday, FilterOverdue, deadline_filter_arg
 from .models import Complaint
+
+# How many of the user's most urgent cases the dashboard lists.
+URGENT_CASES = 8
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A dashboard figure and the list it opens. `condition` is the SQL of the list's own
+    filters (the list view's base filters and the filter named in `args`), so the figure and
+    the list are one definition."""
+
+    key: str
+    label: object
+    endpoint: str
+    args: dict
+    condition: Callable[[workflow.Actor, datetime], object]
+    style: str
+    icon: str
+
+
+TILES = (
+    # My queue: its view's base filter is the queue.
+    Tile("queue", _l("My queue"), "MyQueueView.list", {},
+         lambda actor, now: workflow.queue_clause(actor), "primary", "fa-inbox"),
+    # All complaints of my offices, filtered to the overdue ones.
+    Tile("overdue", _l("Overdue cases"), "ComplaintView.list", {deadline_filter_arg(FilterOverdue): "1"},
+         lambda actor, now: overdue_clause(now), "danger", "fa-exclamation-triangle"),
+    # My queue, filtered to what falls due later today.
+    Tile("due_today", _l("Due today"), "MyQueueView.list", {deadline_filter_arg(FilterDueToday): "1"},
+         lambda actor, now: sa.and_(workflow.queue_clause(actor), workflow.due_today_clause(now)),
+         "warning", "fa-clock-o"),
+)
+
+
+def tile_count(session: Session, actor: workflow.Actor, tile: Tile, now: datetime | None = None):
+    """How many cases the tile's list shows this user (every list is scoped to their offices),
+    counted like the list counts them (core.lists.bounded_count)."""
+    now = now or clock.now()
+    return bounded_count(session, sa.select(Complaint.id).where(
+        workflow.visible_clause(actor), tile.condition(actor, now)))
 
 
 def counts(session: Session, actor: workflow.Actor) -> dict:
-    """The dashboard's figures for this user."""
-    visible = sa.and_(workflow.visible_clause(actor), workflow.unfinished_clause())
-    local_now = clock.local(clock.now())
-    end_of_today = datetime.combine(local_now.date() + timedelta(days=1), time(0), tzinfo=local_now.tzinfo)
+    """Every tile's figure for this user."""
+    now = clock.now()
+    return {tile.key: tile_count(session, actor, tile, now) for tile in TILES}
 
-    def count(*conditions):
-        return session.scalar(sa.select(sa.func.count(Complaint.id)).where(visible, *conditions))
 
-    return {
-        "queue": count(workflow.queue_clause(actor)),
-        "overdue": count(Complaint.overdue_since.is_not(None)),
-        "due_today": count(Complaint.next_due_at < end_of_today, Complaint.overdue_since.is_(None)),
-        "unread": unread_count(session, actor.user_id),
-        "unconfirmed_years": unconfirmed_years(session, local_now.date()),
-    }
+def urgent_cases(session: Session, actor: workflow.Actor, limit: int = URGENT_CASES) -> list[Complaint]:
+    """The user's most urgent cases of their queue: emergencies first, then the missed or
+    nearest deadline, then the longest waiting."""
+    due = sa.func.coalesce(Complaint.overdue_since, Complaint.next_due_at)
+    return session.scalars(
+        sa.select(Complaint).where(workflow.visible_clause(actor), workflow.queue_clause(actor))
+        .order_by(sa.case((Complaint.urgency == Urgency.EMERGENCY, 0), else_=1), due.is_(None), due,
+                  Complaint.received_at)
+        .limit(limit)).unique().all()
+
+
+def calendar_warnings(session: Session) -> list[int]:
+    """Years whose holiday arrangement is not confirmed (for those who may enter it)."""
+    return unconfirmed_years(session, clock.local(clock.now()).date())

@@ -139,6 +139,8 @@ class EventKind(LabeledEnum):
     DEADLINE_MISSED = "deadline_missed"
     AUTO_ESCALATED = "auto_escalated"
     MADE_MAJOR = "made_major"
+    REPEAT_CALL = "repeat_call"
+    COMPLAINANT_CORRECTED = "complainant_corrected"
 
     @classmethod
     def _labels(cls):
@@ -169,4 +171,6 @@ class EventKind(LabeledEnum):
             cls.DEADLINE_MISSED: _l("Deadline missed"),
             cls.AUTO_ESCALATED: _l("Escalated for a missed deadline"),
             cls.MADE_MAJOR: _l("Unresolved for a month: made major"),
+            cls.REPEAT_CALL: _l("Repeat call"),
+            cls.COMPLAINANT_CORRECTED: _l("Complainant details corrected"),
         }

@@ -1,19 +1,21 @@
 """Forms of the complaint screens: intake (fit for a phone call) and edit."""
 import sqlalchemy as sa
-from flask_appbuilder.fieldwidgets import (
-    BS3TextAreaFieldWidget,
-    BS3TextFieldWidget,
-    DateTimePickerWidget,
-)
+from flask_appbuilder.fieldwidgets import BS3TextAreaFieldWidget, BS3TextFieldWidget
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.security.sqla.models import User
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeField, HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from app.core import clock
 from app.core.formatting import person_name
-from app.core.forms import enum_select, row_select
+from app.core.forms import (
+    LOCAL_TIME_EXAMPLE,
+    LocalDateTimeField,
+    TelWidget,
+    enum_radio,
+    enum_select,
+    row_select,
+)
 from app.core.models import Office, office_staff
 
 from .enums import Channel, Grade, Urgency
@@ -24,8 +26,11 @@ from .models import Category
 class _DetailsForm(DynamicForm):
     """Fields staff may set at intake and change later."""
 
-    category_id = row_select(FIELD_LABELS["category_id"])
-    urgency = enum_select(Urgency, FIELD_LABELS["urgency"], default=Urgency.GENERAL)
+    # Nothing chosen beforehand: a category or urgency the call-taker did not choose would be
+    # saved silently (issue: an emergency saved as a neighbour dispute, general).
+    category_id = row_select(FIELD_LABELS["category_id"], message=_l("Choose a category."),
+                             placeholder=_l("Choose a category"))
+    urgency = enum_radio(Urgency, FIELD_LABELS["urgency"], message=_l("Choose general or emergency."))
     channel = enum_select(Channel, FIELD_LABELS["channel"], default=Channel.PHONE)
     grade = enum_select(Grade, FIELD_LABELS["grade"], optional=True)
     description = TextAreaField(FIELD_LABELS["description"], widget=BS3TextAreaFieldWidget(),
@@ -39,7 +44,7 @@ class _DetailsForm(DynamicForm):
         whether the submitted ones may be chosen)."""
         categories = session.scalars(sa.select(Category).where(Category.active.is_(True))
                                      .order_by(Category.code)).all()
-        self.category_id.choices = [(c.id, str(c)) for c in categories]
+        self.category_id.choices = [("", "")] + [(c.id, str(c)) for c in categories]
         staff = sa.select(User).where(User.active.is_(True)).order_by(User.username)
         if office_ids is not None:
             staff = staff.join(office_staff, office_staff.c.user_id == User.id).where(
@@ -68,11 +73,14 @@ class IntakeForm(_DetailsForm):
                                    validators=[DataRequired(), Length(max=50)])
     complainant_room = StringField(FIELD_LABELS["complainant_room"], widget=BS3TextFieldWidget(), validators=[Optional(), Length(max=30)])
     complainant_phone = StringField(
-        FIELD_LABELS["complainant_phone"], widget=BS3TextFieldWidget(),
+        FIELD_LABELS["complainant_phone"], widget=TelWidget(),
         validators=[Optional(), Length(max=30),
                     Regexp(r"^[0-9+\-() ]*$", message=_l("Digits, spaces and + - ( ) only."))])
-    received_at = DateTimeField(FIELD_LABELS["received_at"], format="%Y-%m-%d %H:%M:%S", widget=DateTimePickerWidget(),
-                                validators=[Optional()])
+    # Back-dated to the minute for a call taken earlier (e.g. noted on paper during an outage).
+    received_at = LocalDateTimeField(FIELD_LABELS["received_at"], validators=[Optional()], latest_now=True,
+                                     placeholder=_l("Now"),
+                                     description=_l("Local time, e.g. %(example)s; leave empty for now.",
+                                                     example=LOCAL_TIME_EXAMPLE))
 
     def fill_choices(self, session, office_ids):
         super().fill_choices(session, office_ids)
@@ -88,7 +96,7 @@ class IntakeForm(_DetailsForm):
             complainant_name=self.complainant_name.data.strip(),
             complainant_room=(self.complainant_room.data or "").strip(),
             complainant_phone=(self.complainant_phone.data or "").strip(),
-            received_at=clock.from_local(self.received_at.data) if self.received_at.data else None,
+            received_at=self.received_at.data,
         )
 
 
@@ -98,8 +106,8 @@ class EditForm(_DetailsForm):
     version = HiddenField()
 
 
-INTAKE_COLUMNS = ["category_id", "urgency", "office_id", "complainant_name", "complainant_room",
-                  "complainant_phone", "description", "channel", "grade", "respondent_id",
+INTAKE_COLUMNS = ["category_id", "urgency", "office_id", "complainant_phone", "complainant_room",
+                  "complainant_name", "description", "channel", "grade", "respondent_id",
                   "respondent_department", "received_at"]
 EDIT_COLUMNS = ["category_id", "urgency", "channel", "grade", "description", "respondent_id",
                 "respondent_department", "version"]

@@ -1,11 +1,14 @@
 """Complaint screens: the dashboard, my queue, the list, intake, the detail page with its
 timeline and actions; categories and deadline policies for administrators."""
-from flask import abort, flash, redirect, request, send_file, url_for
-from flask_appbuilder import IndexView, ModelView, expose, has_access
+from flask import abort, flash, jsonify, redirect, request, send_file, url_for
+from flask_appbuilder import IndexView, expose, has_access
 from flask_appbuilder.actions import action
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from flask_appbuilder.widgets import ShowWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from sqlalchemy.orm import joinedload
+from wtforms import SelectField, StringField
 
 from app.core import clock
 from app.core.enums import Tier
@@ -13,29 +16,39 @@ from app.core.extensions import db
 from app.core.filters import Interface
 from app.core.formatting import blank, enum_label, local_time, person_name, tier_label
 from app.core.forms import checkbox, enum_filter, enum_select
-from app.core.params import coerce_action_params
-from app.core.permissions import RESOURCE_CATEGORY, RESOURCE_DEADLINE_POLICY
+from app.core.lists import ModelView
+from app.core.params import coerce_action_params, parse_id
+from app.core.permissions import (
+    RESOURCE_CALENDAR,
+    RESOURCE_CATEGORY,
+    RESOURCE_DEADLINE_POLICY,
+)
 from app.core.security import current_actor
 from app.core.views import RefuseDeleteInUse
 from app.deadlines.enums import DeadlineKind, DeadlineUnit
 from app.deadlines.formatting import deadline_badge
+from app.notifications import rules as notifications
 
-from . import attachments, dashboard, workflow
+from . import attachments, dashboard, finding, workflow
 from .enums import Channel, Grade, Status, Urgency, Validity
 from .filters import (
+    COMPLAINANT_FILTER_COLUMNS,
+    DEADLINE_ORDER,
+    QUEUE_ORDER,
+    QUICK_SEARCH_COLUMN,
     ComplaintInterface,
     ComplaintScope,
     MyQueueFilter,
     OfficeScopeFilter,
 )
-from .formatting import FIELD_LABELS
+from .formatting import FIELD_LABELS, case_link, describe_filters
 from .forms import EDIT_COLUMNS, INTAKE_COLUMNS, EditForm, IntakeForm
 from .models import Category, Complaint, DeadlinePolicy
 
 
 class HomeView(IndexView):
-    """The dashboard: my queue, overdue and due-today counts, unread notifications, and
-    warnings about the working-day calendar."""
+    """The dashboard: tiles that open their lists, "register complaint", my most urgent cases,
+    and, for those who keep the working-day calendar, its warnings."""
 
     index_template = "complaints/dashboard.html"
 
@@ -44,8 +57,18 @@ class HomeView(IndexView):
         actor = current_actor()
         if actor.user_id is None:
             return redirect(url_for("AuthDBView.login"))
-        return self.render_template(self.index_template, appbuilder=self.appbuilder,
-                                    counts=dashboard.counts(db.session, actor))
+        keeps_calendar = self.appbuilder.sm.has_access("can_edit", RESOURCE_CALENDAR)
+        return self.render_template(
+            self.index_template, appbuilder=self.appbuilder, tiles=dashboard.TILES,
+            counts=dashboard.counts(db.session, actor), may_register=actor.may("write"),
+            urgent=dashboard.urgent_cases(db.session, actor),
+            calendar_warnings=dashboard.calendar_warnings(db.session) if keeps_calendar else [])
+
+
+class CaseFieldsWidget(ShowWidget):
+    """The case's fields as FAB shows them, without FAB's back-link bar."""
+
+    template = "complaints/show_widget.html"
 
 
 class ComplaintView(ComplaintScope, ModelView):
@@ -64,28 +87,35 @@ class ComplaintView(ComplaintScope, ModelView):
 
     list_columns = ["case_number", "deadline_state", "received_at", "office", "category", "urgency", "grade", "tier",
                     "status", "assignee", "complainant"]
-    show_columns = ["case_number", "office", "channel", "category", "urgency", "grade", "validity", "tier",
-                    "status", "assignee", "respondent", "respondent_department", "complainant", "complainant.phone",
-                    "description", "plan_measures", "plan_deadline", "plan_owner", "resolution", "void_reason",
-                    "received_at", "acknowledged_at", "resolved_at", "closed_at", "created_by"]
-    # "complainant" and "deadlines" carry the reports' filters (repeat complaints, returns,
+    show_columns = ["case_number", "description", "complainant", "complainant.phone", "category", "office", "channel",
+                    "urgency", "grade", "validity", "tier", "status", "assignee", "respondent",
+                    "respondent_department", "plan_measures", "plan_deadline", "plan_owner", "resolution",
+                    "void_reason", "received_at", "acknowledged_at", "resolved_at", "closed_at", "created_by"]
+    # Shown in the detail page's summary line rather than among its fields.
+    summary_columns = ("case_number", "urgency", "tier", "status")
+    plan_columns = ("plan_measures", "plan_deadline", "plan_owner")
+    # "events" and "deadlines" carry the reports' filters (repeat complaints, returns,
     # deadlines met in time or decided), so a count on a report opens exactly its cases.
-    search_columns = ["case_number", "overdue_since", "status", "tier", "category", "office", "urgency", "grade",
-                      "validity", "channel", "received_at", "description", "assignee", "respondent", "complainant",
-                      "deadlines"]
-    # FAB names each filter by its field's label: every field carries the column's.
+    search_columns = [QUICK_SEARCH_COLUMN, "case_number", "overdue_since", "status", "tier", "category", "office",
+                      "urgency", "grade", "validity", "channel", "received_at", *COMPLAINANT_FILTER_COLUMNS,
+                      "description", "assignee", "respondent", "events", "deadlines"]
+    # Every filter a label of its own in the user's language (a field's label, else its name).
     search_form_extra_fields = {
-        **{name: enum_filter(cls, FIELD_LABELS[name]) for name, cls in (
-            ("status", Status), ("urgency", Urgency), ("grade", Grade), ("validity", Validity),
-            ("channel", Channel), ("deadlines", DeadlineKind))},
+        "status": enum_filter(Status, FIELD_LABELS["status"]), "urgency": enum_filter(Urgency, FIELD_LABELS["urgency"]),
+        "grade": enum_filter(Grade, FIELD_LABELS["grade"]), "validity": enum_filter(Validity, FIELD_LABELS["validity"]),
+        "channel": enum_filter(Channel, FIELD_LABELS["channel"]),
         "tier": SelectField(FIELD_LABELS["tier"], choices=[(t.value, t.label) for t in Tier]),
-        **{name: SelectField(FIELD_LABELS[name], choices=[("1", "✓")]) for name in ("overdue_since", "complainant")},
+        "overdue_since": SelectField(FIELD_LABELS["overdue_since"], choices=[("1", "✓")]),
+        QUICK_SEARCH_COLUMN: StringField(FIELD_LABELS[QUICK_SEARCH_COLUMN], widget=BS3TextFieldWidget()),
+        **{name: StringField(FIELD_LABELS[name], widget=BS3TextFieldWidget()) for name in COMPLAINANT_FILTER_COLUMNS},
+        "events": SelectField(FIELD_LABELS["events"], choices=[("1", "✓")]),
+        "deadlines": enum_filter(DeadlineKind, FIELD_LABELS["deadlines"]),
     }
-    order_columns = ["case_number", "received_at", "urgency", "tier", "status"]
+    order_columns = ["case_number", DEADLINE_ORDER, "received_at", "urgency", "tier", "status"]
     # The list shows the complainant by name only; phone stays on the detail page (confidential).
     label_columns = FIELD_LABELS
     formatters_columns = {
-        "deadline_state": deadline_badge,
+        "case_number": case_link, "deadline_state": deadline_badge,
         "tier": tier_label, "status": enum_label(Status), "urgency": enum_label(Urgency),
         "grade": enum_label(Grade), "validity": enum_label(Validity), "channel": enum_label(Channel),
         "received_at": local_time, "acknowledged_at": local_time, "resolved_at": local_time,
@@ -97,16 +127,69 @@ class ComplaintView(ComplaintScope, ModelView):
     add_form, add_columns = IntakeForm, INTAKE_COLUMNS
     edit_form, edit_columns = EditForm, EDIT_COLUMNS
 
+    add_template = "complaints/add.html"
+
+    # ---- finding cases ----------------------------------------------------------------
+
+    @expose("/list/")
+    @has_access
+    def list(self):
+        """The list; a filtered one says so in its title and shows its filters."""
+        self.update_redirect()
+        widgets = self._list()
+        active = describe_filters(self, self._filters)
+        title = _("%(list)s (filtered)", list=self.list_title) if active else self.list_title
+        return self.render_template(self.list_template, title=title, widgets=widgets, active_filters=active)
+
+    @expose("/search")
+    @has_access
+    def quick_search(self):
+        """The navbar's quick search: a case number opens its case; anything else lists the
+        cases found by number, complainant name, phone (or its last four digits) or room."""
+        text = finding.normalise(request.args.get("q"))
+        if not text:
+            return redirect(url_for(".list"))
+        found = finding.find_by_number(db.session, current_actor(), text)
+        if found is not None:
+            return redirect(url_for(".show", pk=found.id))
+        return redirect(url_for(".list", **{f"_flt_0_{QUICK_SEARCH_COLUMN}": text}))
+
+    @expose("/number/<number>")
+    @has_access
+    def by_number(self, number):
+        """A case by its number (the lists link case numbers here)."""
+        found = finding.find_by_number(db.session, current_actor(), number)
+        if found is None:
+            abort(404)
+        return redirect(url_for(".show", pk=found.id))
+
+    @expose("/caller-history")
+    @has_access
+    def caller_history(self):
+        """JSON for the intake form: the open cases of the resident with this phone or room."""
+        cases = finding.caller_history(db.session, current_actor(), request.args.get("phone"),
+                                      request.args.get("room"), parse_id(request.args.get("office_id")))
+        return jsonify(cases=[{
+            "id": c.id, "case_number": c.case_number, "url": url_for(".show", pk=c.id),
+            "received_at": local_time(c.received_at), "category": str(c.category), "status": str(c.status.label),
+            "urgency": c.urgency.name, "urgency_label": str(c.urgency.label), "complainant": c.complainant.name,
+            "room": c.complainant.room, "description": _excerpt(c.description),
+        } for c in cases])
+
     # ---- intake and edit go through the workflow ------------------------------------
 
     @expose("/add", methods=["GET", "POST"])
     @has_access
     def add(self):
-        """Register a complaint."""
+        """Register a complaint, or record the call on a case the caller already has open."""
         actor = current_actor()
         form = IntakeForm()
         form.fill_choices(db.session, actor.office_ids)
-        if request.method == "POST" and form.validate():
+        if request.method == "POST" and request.form.get("repeat_of"):
+            done = self._record_repeat_call(actor, form, request.form["repeat_of"])
+            if done is not None:
+                return done
+        elif request.method == "POST" and form.validate():
             try:
                 complaint = workflow.open_case(db.session, actor, form.intake())
             except workflow.WorkflowError as e:
@@ -116,6 +199,27 @@ class ComplaintView(ComplaintScope, ModelView):
                 return redirect(url_for(".show", pk=complaint.id))
         widgets = self._get_add_widget(form=form)
         return self.render_template(self.add_template, title=self.add_title, widgets=widgets)
+
+    def _record_repeat_call(self, actor, form, complaint_id):
+        """The call is about a case the caller has open: record it there (what was typed as the
+        description is the call's note) instead of registering a duplicate."""
+        note = (form.description.data or "").strip()
+        caller = (form.complainant_name.data or "").strip()
+        if not note:
+            form.description.errors = [_("Write what the caller said.")]
+            return None
+        try:
+            complaint = workflow.load(db.session, actor, complaint_id)
+            if caller and caller != complaint.complainant.name:
+                note = _("Caller: %(name)s. %(note)s", name=caller, note=note)
+            # A call changes nothing another user could have changed: no version to compare.
+            workflow.perform(db.session, actor, complaint.id, workflow.Action.RECORD_REPEAT_CALL,
+                             expected_version=workflow.ANY_VERSION, note=note)
+        except workflow.WorkflowError as e:
+            _flash_error(e, form, {"note": "description"})
+            return None
+        flash(_("Repeat call recorded on %(case)s.", case=complaint.case_number), "success")
+        return redirect(url_for(".show", pk=complaint.id))
 
     @expose("/edit/<pk>", methods=["GET", "POST"])
     @has_access
@@ -214,18 +318,35 @@ class ComplaintView(ComplaintScope, ModelView):
 
     def _render_show(self, pk, prefill=None, open_action=None):
         actor = current_actor()
-        complaint = _load_or_404(actor, pk)
-        widgets = self._get_show_widget(complaint.id, complaint)
+        complaint = _load_or_404(actor, pk, options=_SHOWN_PEOPLE)
+        # Opening a case is reading what was sent about it.
+        notifications.mark_read_about(db.session, actor.user_id, complaint.id)
+        available = workflow.available_actions(actor, complaint)
+        staff = workflow.staff_choices(db.session, complaint)
         return self.render_template(
-            self.show_template, pk=complaint.id, title=self.show_title, widgets=widgets,
+            self.show_template, pk=complaint.id, title=f"{self.show_title} {complaint.case_number}",
+            widgets={"show": self._filled_fields_widget(complaint)},
             complaint=complaint, events=workflow.timeline(db.session, complaint), now=clock.now(),
-            actions=[(a, workflow.ACTIONS[a.value]) for a in workflow.available_actions(actor, complaint)],
+            actions=[(a, workflow.ACTIONS[a.value]) for a in available], actions_by_name=workflow.ACTIONS,
+            next_action=workflow.usual_next_action(complaint, available),
             may_edit=actor.may("write") and complaint.status not in workflow.FINAL,
             may_attach=actor.may("attach") and complaint.status not in workflow.FINAL,
-            assignees=workflow.staff_choices(db.session, complaint, tier=complaint.tier),
-            staff=workflow.staff_choices(db.session, complaint),
+            assignees=workflow.at_tier(staff, complaint.tier), staff=staff, me=actor.user_id,
             prefill=prefill or {}, open_action=open_action, local_time=local_time,
         )
+
+    def _filled_fields_widget(self, complaint):
+        """FAB's show widget with only the fields that hold something, less those the page's
+        summary line already shows."""
+        values = self.datamodel.get_values_item(complaint, self.show_columns)
+        # A plan awaiting approval is shown next to the approval instead.
+        elsewhere = self.summary_columns + (self.plan_columns if complaint.status == Status.PLAN_PROPOSED else ())
+        filled = [(c, v) for c, v in zip(self.show_columns, values)
+                  if c not in elsewhere and v is not None and v != ""]
+        return CaseFieldsWidget(
+            pk=complaint.id, label_columns=self.label_columns, include_columns=[c for c, _v in filled],
+            value_columns=[v for _c, v in filled], formatters_columns=self.formatters_columns, actions={},
+            fieldsets=None, modelview_name=type(self).__name__)
 
 
 class MyQueueView(ComplaintView):
@@ -234,8 +355,8 @@ class MyQueueView(ComplaintView):
     route_base = "/queue"
     list_title = _l("My queue")
     base_filters = [["id", OfficeScopeFilter, None], ["id", MyQueueFilter, None]]
-    # The longest-waiting case first.
-    base_order = ("received_at", "asc")
+    # Emergencies first, then the nearest deadline (filters.ComplaintInterface.apply_order_by).
+    base_order = (QUEUE_ORDER, "asc")
 
 
 class CategoryView(RefuseDeleteInUse, ModelView):
@@ -251,7 +372,7 @@ class CategoryView(RefuseDeleteInUse, ModelView):
     add_columns = edit_columns = show_columns = ["code", "name", "parent", "active", "note"]
     label_columns = {"code": _l("Code"), "name": _l("Name"), "parent": _l("Parent category"),
                      "active": _l("Active"), "note": _l("Note")}
-    add_form_extra_fields = edit_form_extra_fields = {"active": checkbox(_l("Active"))}
+    add_form_extra_fields = edit_form_extra_fields = {"active": checkbox(_l("Active"), default=True)}
 
 
 class DeadlinePolicyView(ModelView):
@@ -275,7 +396,7 @@ class DeadlinePolicyView(ModelView):
                           "urgency": enum_label(Urgency), "grade": enum_label(Grade),
                           "office": blank, "category": blank}
     add_form_extra_fields = edit_form_extra_fields = {
-        "escalates": checkbox(_l("Escalates when missed")), "active": checkbox(_l("Active")),
+        "escalates": checkbox(_l("Escalates when missed")), "active": checkbox(_l("Active"), default=True),
         "kind": enum_select(DeadlineKind, _l("Deadline")), "unit": enum_select(DeadlineUnit, _l("Unit")),
         "urgency": enum_select(Urgency, _l("Urgency (empty: any)"), optional=True),
         "grade": enum_select(Grade, _l("Grade (empty: any)"), optional=True),
@@ -283,15 +404,27 @@ class DeadlinePolicyView(ModelView):
     search_form_extra_fields = {"kind": enum_filter(DeadlineKind, _l("Deadline"))}
 
 
-def _load_or_404(actor, pk):
+# The detail page shows these people: load them with the case.
+_SHOWN_PEOPLE = (joinedload(Complaint.created_by), joinedload(Complaint.respondent), joinedload(Complaint.plan_owner))
+
+
+def _load_or_404(actor, pk, options=()):
     try:
-        return workflow.load(db.session, actor, pk)
+        return workflow.load(db.session, actor, pk, options=options)
     except workflow.NotFound:
         abort(404)
 
 
-def _flash_error(error, form):
+def _flash_error(error, form, field_names=None):
+    """The workflow's refusal on the page and, by each field it names, on the form (`field_names`
+    maps the workflow's names to the form's where they differ)."""
     flash(error.message, "danger")
     for name, message in error.fields.items():
+        name = (field_names or {}).get(name, name)
         if name in form:
             form[name].errors = list(form[name].errors) + [message]
+
+
+def _excerpt(text, length=60):
+    text = " ".join((text or "").split())
+    return text if len(text) <= length else text[:length - 1] + "…"

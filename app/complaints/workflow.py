@@ -8,17 +8,18 @@ transaction is rolled back and nothing changes.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
 import sqlalchemy as sa
-from flask_appbuilder.security.sqla.models import Role, User
+from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
 from flask_babel import format_datetime, format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from app.core import clock
 from app.core.enums import Tier
@@ -32,6 +33,7 @@ from app.core.errors import (  # noqa: F401
     StaleCase,
     WorkflowError,
 )
+from app.core.formatting import person_name
 from app.core.models import Office, office_staff
 from app.core.params import (
     MAX_YEAR,
@@ -40,12 +42,16 @@ from app.core.params import (
     parse_datetime,
     parse_id,
 )
-from app.core.permissions import ALL_OFFICE_ROLES
+from app.core.permissions import ALL_OFFICE_ROLES, ROLE_GENERAL_MANAGER, ROLE_SUPERVISOR
 from app.core.security import Actor, actor_for_user, tier_of_roles  # noqa: F401
 from app.deadlines.enums import DeadlineKind
+from app.deadlines.rules import local_midnight_after
+from app.notifications import rules as notifications
+from app.notifications.enums import NotificationKind
 
 from . import deadlines
-from .enums import EventKind, Status, Validity
+from .enums import EventKind, Status, Urgency, Validity
+from .formatting import FIELD_LABELS, event_note
 from .models import CaseCounter, Category, Complainant, Complaint, ComplaintEvent
 
 # Passed as expected_version by callers that act on the case as it is now, with no form the
@@ -71,8 +77,10 @@ def visible_clause(actor: Actor):
 
 
 def unfinished_clause():
-    """SQL condition: the case is neither closed nor voided."""
-    return Complaint.status.notin_([Status.CLOSED, Status.VOIDED])
+    """SQL condition: the case is neither closed nor voided. The states are written into the
+    SQL (not bound), so that both databases match it to the partial indexes over open cases."""
+    return Complaint.status.not_in(sa.bindparam("finished", [Status.CLOSED, Status.VOIDED], expanding=True,
+                                                literal_execute=True, type_=Complaint.status.type))
 
 
 def queue_clause(actor: Actor):
@@ -81,12 +89,22 @@ def queue_clause(actor: Actor):
                    sa.or_(Complaint.assignee_id == actor.user_id, Complaint.tier == actor.tier))
 
 
-def load(session: Session, actor: Actor, complaint_id, for_update: bool = False) -> Complaint:
-    """Load a visible complaint or raise NotFound; optionally lock its row until commit."""
+def due_today_clause(now: datetime):
+    """SQL condition: nothing missed, and the next deadline falls between now and the end of
+    the company's local day."""
+    end_of_today = local_midnight_after(clock.local(now).date())
+    due = Complaint.next_due_at.type
+    return sa.and_(Complaint.overdue_since.is_(None), Complaint.next_due_at > sa.literal(now, due),
+                   Complaint.next_due_at < sa.literal(end_of_today, due))
+
+
+def load(session: Session, actor: Actor, complaint_id, for_update: bool = False, options=()) -> Complaint:
+    """Load a visible complaint or raise NotFound; optionally lock its row until commit.
+    `options` are loader options (e.g. the people a detail page shows, in the same query)."""
     complaint_id = parse_id(complaint_id)
     if complaint_id is None:
         raise NotFound(_("Complaint not found."))
-    stmt = sa.select(Complaint).where(Complaint.id == complaint_id, visible_clause(actor))
+    stmt = sa.select(Complaint).where(Complaint.id == complaint_id, visible_clause(actor)).options(*options)
     if for_update:
         # Lock only the complaint row (its eager-loaded relations are outer joins).
         stmt = stmt.with_for_update(of=Complaint)
@@ -123,6 +141,8 @@ class Action(str, enum.Enum):
     PAUSE_CLOCK = "pause_clock"
     RESUME_CLOCK = "resume_clock"
     RECORD_RETURN_VISIT = "record_return_visit"
+    RECORD_REPEAT_CALL = "record_repeat_call"
+    CORRECT_COMPLAINANT = "correct_complainant"
 
     @property
     def label(self):
@@ -196,7 +216,7 @@ def _staff_of_office(session: Session, office_id: int, user_id, name: str) -> Us
             office_staff.c.user_id == user.id, office_staff.c.office_id == office_id)
     )
     if not in_office and not roles & ALL_OFFICE_ROLES:
-        raise InvalidInput(_("%(user)s does not work at this office.", user=user.username),
+        raise InvalidInput(_("%(user)s does not work at this office.", user=person_name(user)),
                            {name: _("Not a member of the case's office.")})
     return user
 
@@ -220,7 +240,7 @@ def _assign(ctx):
             _("The assignee must work at the case's tier (%(tier)s).", tier=Tier(ctx.complaint.tier).label),
             {"assignee_id": _("Not a handler of this tier.")})
     ctx.complaint.assignee_id = user.id
-    return EventKind.ASSIGNED, user.username
+    return EventKind.ASSIGNED, person_name(user)
 
 
 def _start_investigation(ctx):
@@ -248,7 +268,7 @@ def _propose_plan(ctx):
     c.plan_measures, c.plan_deadline, c.plan_owner_id = measures, deadline, owner.id
     c.status, c.plan_proposed_at = Status.PLAN_PROPOSED, ctx.now
     return EventKind.PLAN_PROPOSED, _("%(measures)s (owner %(owner)s, by %(deadline)s)",
-                                      measures=measures, owner=owner.username,
+                                      measures=measures, owner=person_name(owner),
                                       deadline=format_datetime(deadline, "yyyy-MM-dd HH:mm"))
 
 
@@ -387,6 +407,51 @@ def _record_return_visit(ctx):
     return EventKind.RETURN_VISIT, note
 
 
+def _record_repeat_call(ctx):
+    # The resident called again about this case: one more event on it, not a second case, so
+    # reports count the call (reports.rules.RETURN_EVENTS) and the repeat-complaint figure
+    # does not count a duplicate.
+    return EventKind.REPEAT_CALL, _text(ctx, "note", _("Note"))
+
+
+# The complainant's details an action may correct: parameter → (attribute, longest length).
+COMPLAINANT_DETAILS = {"complainant_name": ("name", 50), "complainant_room": ("room", 30),
+                       "complainant_phone": ("phone", 30)}
+PHONE_PATTERN = re.compile(r"^[0-9+\-() ]*$")
+
+
+def _correct_complainant(ctx):
+    """Correct the name, room or phone taken at intake. The case is linked to the resident with
+    the corrected details (found or added, as at intake); other cases of the old record keep it,
+    and the event keeps the old values."""
+    c = ctx.complaint
+    current = c.complainant
+    values = {}
+    for param, (attribute, longest) in COMPLAINANT_DETAILS.items():
+        raw = ctx.params.get(param)
+        value = _plain(param, raw.strip()) if isinstance(raw, str) else getattr(current, attribute)
+        if len(value) > longest:
+            raise InvalidInput(_("%(field)s is too long.", field=FIELD_LABELS[param]),
+                               {param: _("At most %(n)d characters.", n=longest)})
+        values[param] = value
+    if not values["complainant_name"]:
+        raise InvalidInput(_("%(field)s is required.", field=FIELD_LABELS["complainant_name"]),
+                           {"complainant_name": _("This field is required.")})
+    if not PHONE_PATTERN.match(values["complainant_phone"]):
+        raise InvalidInput(_("Digits, spaces and + - ( ) only."),
+                           {"complainant_phone": _("Digits, spaces and + - ( ) only.")})
+    changes = [(param, getattr(current, attribute), values[param])
+               for param, (attribute, _longest) in COMPLAINANT_DETAILS.items()
+               if getattr(current, attribute) != values[param]]
+    if not changes:
+        raise InvalidInput(_("The complainant's details are unchanged: nothing to correct."),
+                           {"complainant_name": _("Change a detail to correct it.")})
+    c.complainant = find_or_add_complainant(ctx.session, c.office_id, values["complainant_name"],
+                                            values["complainant_room"], values["complainant_phone"])
+    note = "; ".join(f"{FIELD_LABELS[param]}: {old or '—'} → {new or '—'}" for param, old, new in changes)
+    return EventKind.COMPLAINANT_CORRECTED, note
+
+
 def _raise_tier(scheduler: deadlines.DeadlineTracker, complaint: Complaint, tier: int, now: datetime) -> None:
     complaint.tier = int(tier)
     complaint.escalated_at = now
@@ -437,6 +502,11 @@ ACTIONS: dict[str, ActionSpec] = {
                                       frozenset({Status.RESOLVED, Status.CONFIRMED, Status.CLOSED}),
                                       _record_return_visit, ("note",), ("note",), needs_tier=False,
                                       applies=lambda c: c.return_visited_at is None),
+    # The resident calls again about an open case (intake's caller history).
+    "record_repeat_call": ActionSpec(_l("Record repeat call"), OPEN, _record_repeat_call, ("note",), ("note",),
+                                     needs_tier=False),
+    "correct_complainant": ActionSpec(_l("Correct complainant details"), frozenset(Status) - FINAL,
+                                      _correct_complainant, tuple(COMPLAINANT_DETAILS), needs_tier=False),
 }
 
 
@@ -470,6 +540,32 @@ def _refusal(actor: Actor, complaint: Complaint, name: str) -> WorkflowError | N
 def available_actions(actor: Actor, complaint: Complaint) -> list[Action]:
     """The actions `actor` may take on `complaint` right now, in workflow order."""
     return [Action(n) for n in ACTIONS if _refusal(actor, complaint, n) is None]
+
+
+# The step that usually comes next in each state (domain.md: Handling), most pressing first:
+# staff on site before anything else while an emergency's arrival clock runs.
+USUAL_NEXT = {
+    Status.RECEIVED: (Action.RECORD_ON_SITE, Action.ACKNOWLEDGE),
+    Status.ACKNOWLEDGED: (Action.RECORD_ON_SITE, Action.START_INVESTIGATION),
+    Status.INVESTIGATING: (Action.RECORD_ON_SITE, Action.PROPOSE_PLAN),
+    Status.PLAN_PROPOSED: (Action.RECORD_ON_SITE, Action.APPROVE_PLAN),
+    Status.PLAN_APPROVED: (Action.RECORD_ON_SITE, Action.RECORD_PROGRESS),
+    Status.IN_PROGRESS: (Action.RECORD_ON_SITE, Action.RESOLVE),
+    Status.RESOLVED: (Action.RECORD_CONFIRMATION,),
+    Status.CONFIRMED: (Action.MARK_VALIDITY, Action.CLOSE),
+    Status.CLOSED: (Action.RECORD_RETURN_VISIT,),
+}
+
+
+def usual_next_action(complaint: Complaint, available: list[Action]) -> Action | None:
+    """Of the actions available now, the one that usually comes next, or None. Validity is
+    marked once, before closing."""
+    for action in USUAL_NEXT.get(complaint.status, ()):
+        if action == Action.MARK_VALIDITY and complaint.validity != Validity.PENDING:
+            continue
+        if action in available:
+            return action
+    return None
 
 
 def perform(session: Session, actor: Actor, complaint_id, action: str, *, expected_version=ANY_VERSION,
@@ -609,7 +705,24 @@ def register(session: Session, actor: Actor, complaint: Complaint, now: datetime
     scheduler = deadlines.DeadlineTracker(session)
     scheduler.start(complaint, deadlines.FROM_REGISTRATION, complaint.received_at)
     _apply_grade_rule(scheduler, session, actor, complaint, now)
+    _alert_emergency(session, complaint, now)
     return complaint
+
+
+def _alert_emergency(session: Session, complaint: Complaint, now: datetime) -> None:
+    """An emergency reaches the office's supervisors the moment it is registered (or
+    reclassified as one): the emergency procedure starts at once (domain.md: Classification)."""
+    if complaint.urgency != Urgency.EMERGENCY:
+        return
+    session.flush()  # the case's id
+    supervisors = (
+        sa.select(office_staff.c.user_id, sa.literal(complaint.id), sa.null())
+        .join(User, User.id == office_staff.c.user_id)
+        .join(assoc_user_role, assoc_user_role.c.user_id == User.id)
+        .join(Role, Role.id == assoc_user_role.c.role_id)
+        .where(office_staff.c.office_id == complaint.office_id, User.active.is_(True), Role.name == ROLE_SUPERVISOR)
+        .distinct())
+    notifications.send(session, supervisors, NotificationKind.EMERGENCY, now)
 
 
 def update_details(session: Session, actor: Actor, complaint_id, changes: dict, *, expected_version=ANY_VERSION,
@@ -643,6 +756,8 @@ def update_details(session: Session, actor: Actor, complaint_id, changes: dict, 
                 scheduler.recompute(complaint)
             if "grade" in changed:
                 _apply_grade_rule(scheduler, session, actor, complaint, now)
+            if "urgency" in changed:
+                _alert_emergency(session, complaint, now)
         session.commit()
     except Exception:
         session.rollback()
@@ -729,8 +844,8 @@ def _check_version(session: Session, complaint: Complaint, expected_version) -> 
     ).all()
     system = _("System")
     changes = "; ".join(
-        f"{format_datetime(e.at, 'HH:mm')} {e.actor.username if e.actor else system}: {e.kind.label}"
-        + (f" ({e.note})" if e.note else "")
+        f"{format_datetime(e.at, 'HH:mm')} {person_name(e.actor) if e.actor else system}: {e.kind.label}"
+        + (f" ({event_note(e.kind, e.note)})" if e.note else "")
         for e in events
     )
     raise StaleCase(_("Case %(case)s was changed by someone else after you opened it, so your change was not "
@@ -746,13 +861,18 @@ def timeline(session: Session, complaint: Complaint) -> list[ComplaintEvent]:
 
 
 def staff_choices(session: Session, complaint: Complaint, tier: int | None = None) -> list[User]:
-    """Active staff who may hold the case: its office's members and all-office roles."""
+    """The people offered to hold the case (assignee, plan owner): the active staff of its
+    office and the general managers, of one tier if given. Administrators may be named (the
+    workflow accepts all-office roles) but are not offered: they run the system, not cases."""
     members = sa.select(office_staff.c.user_id).where(office_staff.c.office_id == complaint.office_id)
-    all_office = sa.select(User.id).join(User.roles).where(Role.name.in_(sorted(ALL_OFFICE_ROLES)))
+    all_office = sa.select(User.id).join(User.roles).where(Role.name == ROLE_GENERAL_MANAGER)
     users = session.scalars(
         sa.select(User).where(User.active.is_(True), sa.or_(User.id.in_(members), User.id.in_(all_office)))
-        .options(selectinload(User.roles)).order_by(User.username)
+        .options(joinedload(User.roles)).order_by(User.username)
     ).unique().all()
-    if tier is not None:
-        users = [u for u in users if tier_of_roles(r.name for r in u.roles) == tier]
-    return users
+    return users if tier is None else at_tier(users, tier)
+
+
+def at_tier(users: list[User], tier: int) -> list[User]:
+    """The users whose roles handle `tier` (e.g. who may be assigned a case at that tier)."""
+    return [u for u in users if tier_of_roles(r.name for r in u.roles) == tier]

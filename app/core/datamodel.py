@@ -33,9 +33,11 @@ class CheckedFilters(Filters):
     def add_filter_index(self, column_name, filter_instance_index, value):
         # A screen names the filter by its position among the column's filters, and sends each
         # filter's box as a list of text: an empty box is no filter.
-        if column_name not in self._all_filters:
+        # A list's search columns may be pseudo-columns with filters of their own (FAB knows
+        # only the model's columns).
+        filters = self._all_filters.get(column_name) or self._search_filters.get(column_name)
+        if filters is None:
             return
-        filters = self._all_filters[column_name]
         if not 0 <= filter_instance_index < len(filters):
             raise InvalidFilter(_("This list has no such filter."))
         self._add_read(filters[filter_instance_index], value, blank_is_no_filter=True)
@@ -57,6 +59,11 @@ class CheckedFilters(Filters):
         if isinstance(flt, _FAB_FILTERS):
             value = read_filter_value(flt, value, blank_is_no_filter)
             if value is _SKIP:
+                return
+        elif blank_is_no_filter and isinstance(value, list):
+            # A custom filter reads its own values, but an empty box is no filter either.
+            value = [item for item in value if not (isinstance(item, str) and not item.strip())]
+            if not value:
                 return
         self._add_filter(flt, value)
 

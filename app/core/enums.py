@@ -40,3 +40,9 @@ class Tier(enum.IntEnum):
             Tier.SUPERVISOR: _l("Tier 2 · Supervisor"),
             Tier.GENERAL_MANAGER: _l("Tier 3 · General Manager"),
         }[self]
+
+    @property
+    def short_label(self):
+        """The tier alone ("第二层"), where its role is clear from the context (the timeline)."""
+        return {Tier.CUSTOMER_SERVICE: _l("Tier 1"), Tier.SUPERVISOR: _l("Tier 2"),
+                Tier.GENERAL_MANAGER: _l("Tier 3")}[self]

@@ -16,6 +16,7 @@ from flask_appbuilder.models.sqla.filters import (
 )
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from . import clock
 from .errors import InvalidFilter
@@ -104,12 +105,17 @@ def _each(value):
 
 
 class FilterIn(sqla_filters.FilterIn):
+    # FAB's own name has no translation in FAB's catalogues.
+    name = _l("Is one of")
+
     def apply(self, query, value):
         query, field = get_field_setup_query(query, self.model, self.column_name)
         return query.filter(field.in_([filter_value(self.datamodel, self.column_name, v) for v in _each(value)]))
 
 
 class FilterNotIn(sqla_filters.FilterNotIn):
+    name = _l("Is not one of")
+
     def apply(self, query, value):
         query, field = get_field_setup_query(query, self.model, self.column_name)
         return query.filter(~field.in_([filter_value(self.datamodel, self.column_name, v) for v in _each(value)]))
@@ -123,14 +129,35 @@ def _related(filter_, value):
     return filter_.datamodel.get_related_obj(filter_.column_name, value)
 
 
+def _foreign_key(filter_):
+    """The one column a many-to-one relation is stored in, or None."""
+    relation = filter_.model.__mapper__.relationships.get(filter_.column_name)
+    if relation is None or relation.direction is not sa.orm.MANYTOONE or len(relation.local_columns) != 1:
+        return None
+    return next(iter(relation.local_columns))
+
+
+def _related_id(filter_, value):
+    """The id `value` names (the row need not be read), or InvalidFilter."""
+    pk = None if isinstance(value, (list, tuple, dict)) else \
+        filter_.datamodel.get_related_interface(filter_.column_name).read_pk(value)
+    return pk if pk is not None else _refuse(value)
+
+
 class FilterRelationOneToManyEqual(sqla_filters.FilterRelationOneToManyEqual):
     def apply(self, query, value):
+        column = _foreign_key(self)
+        if column is not None:  # compared by id: no statement to read the related row
+            return query.filter(column == _related_id(self, value))
         query, field = get_field_setup_query(query, self.model, self.column_name)
         return query.filter(field == _related(self, value))
 
 
 class FilterRelationOneToManyNotEqual(sqla_filters.FilterRelationOneToManyNotEqual):
     def apply(self, query, value):
+        column = _foreign_key(self)
+        if column is not None:
+            return query.filter(sa.or_(column != _related_id(self, value), column.is_(None)))
         query, field = get_field_setup_query(query, self.model, self.column_name)
         return query.filter(field != _related(self, value))
 
@@ -151,12 +178,21 @@ _PARSED = {fab: ours for fab, ours in (
 )}
 
 
-class FilterConverter(SQLAFilterConverter):
-    """FAB's filters for each column type, in FAB's order (so `_flt_<n>_` keeps its meaning),
-    each reading its value with the one parser: enum names with parse_enum, numbers with
-    parse_int, dates with parse_date and parse_datetime, related rows' ids like primary keys."""
+def _contains_first(classes):
+    # A screen's new filter starts at the first of its column's filters: for text that is
+    # "contains", what staff mean when they type part of a name or a description.
+    if sqla_filters.FilterContains not in classes:
+        return classes
+    return [sqla_filters.FilterContains] + [cls for cls in classes if cls is not sqla_filters.FilterContains]
 
-    conversion_table = tuple((test, [_PARSED.get(cls, cls) for cls in classes])
+
+class FilterConverter(SQLAFilterConverter):
+    """FAB's filters for each column type, in FAB's order except that text columns offer
+    "contains" first (`_flt_<n>_` names a filter by this order), each reading its value with
+    the one parser: enum names with parse_enum, numbers with parse_int, dates with parse_date
+    and parse_datetime, related rows' ids like primary keys."""
+
+    conversion_table = tuple((test, [_PARSED.get(cls, cls) for cls in _contains_first(classes)])
                              for test, classes in SQLAFilterConverter.conversion_table)
 
 

@@ -5,6 +5,7 @@ values or refused.
 Every parser returns None for a value it cannot read (the caller reports it as missing or
 answers 404); none raises on any input."""
 import re
+import unicodedata
 from datetime import date, datetime
 
 from . import clock
@@ -68,21 +69,43 @@ def parse_enum(enum_cls, value):
     return None
 
 
+# Times as people type them besides ISO 8601: slashes, dots or 年月日 between the parts of the
+# date, one-digit months, days and hours, minutes without seconds ("2026/11/5 9:05").
+_TYPED_MOMENT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+                           r"(?:(?:\s+|T|(?<=日))(\d{1,2})\s*:\s*(\d{1,2})(?:\s*:\s*(\d{1,2}))?)?")
+
+
 def parse_datetime(value) -> datetime | None:
-    """An aware datetime from a datetime or an ISO 8601 string ("2026-11-20 14:30" too);
-    a naive time is the company's local time. None outside MIN_YEAR..MAX_YEAR."""
+    """An aware datetime from a datetime or a string: ISO 8601 ("2026-11-20 14:30" too) or as
+    typed by hand ("2026/11/20 14:30", "2026年11月20日 9:05", digits and colons from a Chinese
+    input method); a time without an offset is the company's local time. None outside
+    MIN_YEAR..MAX_YEAR."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):
+        # NFKC turns full-width digits and colons (Chinese input methods) into plain ones.
+        text = unicodedata.normalize("NFKC", value).strip()
         try:
-            moment = datetime.fromisoformat(value.strip())
+            moment = datetime.fromisoformat(text)
         except ValueError:
+            moment = _typed_moment(text)
+        if moment is None:
             return None
     else:
         return None
     if not MIN_YEAR <= moment.year <= MAX_YEAR:
         return None
     return clock.from_local(moment)
+
+
+def _typed_moment(text: str) -> datetime | None:
+    match = _TYPED_MOMENT.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        return datetime(*(int(part) for part in match.groups() if part is not None))
+    except ValueError:
+        return None
 
 
 def parse_date(value) -> date | None:

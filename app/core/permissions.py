@@ -54,6 +54,9 @@ METHOD_PERMISSIONS = {
     "edit": "write",
     "put": "write",
     "act": "read",  # the workflow checks the action's own permission
+    "quick_search": "read",
+    "caller_history": "read",
+    "by_number": "read",
     "upload": "attach",
     "bulk_acknowledge": "acknowledge",
 }
@@ -62,7 +65,7 @@ METHOD_PERMISSIONS = {
 CS_ACTIONS = [
     "acknowledge", "assign", "start_investigation", "propose_plan", "record_progress",
     "record_feedback", "resolve", "record_confirmation", "escalate", "appeal", "record_on_site",
-    "record_return_visit",
+    "record_return_visit", "record_repeat_call", "correct_complainant",
 ]
 SUPERVISOR_ACTIONS = CS_ACTIONS + ["approve_plan", "send_back_plan", "mark_validity", "close", "void",
                                    "pause_clock", "resume_clock"]
@@ -70,8 +73,12 @@ SUPERVISOR_ACTIONS = CS_ACTIONS + ["approve_plan", "send_back_plan", "mark_valid
 COMPLAINT_BASE_PERMISSIONS = ["can_" + n for n in ["read", "write", "attach"] + SUPERVISOR_ACTIONS]
 
 _MENUS = ["Complaints", "My queue", "All complaints", "Register complaint", "Overdue cases", "Notifications"]
+# FAB's user screen (security.OfficeUserModelView) and its own-password form: every staff
+# member opens their profile and changes their own password.
+RESOURCE_USER = "OfficeUserModelView"
 _SELF_SERVICE = [
-    ("can_userinfo", "UserDBModelView"),
+    ("can_userinfo", RESOURCE_USER),
+    ("resetmypassword", RESOURCE_USER),  # FAB names action permissions without can_
     ("can_this_form_get", "ResetMyPasswordView"),
     ("can_this_form_post", "ResetMyPasswordView"),
     ("can_read", RESOURCE_NOTIFICATION),

@@ -1,12 +1,12 @@
 """The offices screen (administrators), and what every administrators' screen of rows that
 cases refer to shares: deleting one in use is refused."""
-from flask_appbuilder import ModelView
 from flask_babel import lazy_gettext as _l
 
 from .extensions import db
 from .filters import Interface
 from .forms import checkbox
 from .integrity import refuse_delete_in_use
+from .lists import ModelView
 from .models import Office
 from .permissions import RESOURCE_OFFICE
 
@@ -32,4 +32,4 @@ class OfficeView(RefuseDeleteInUse, ModelView):
     add_columns = edit_columns = show_columns = ["code", "name", "households", "active", "staff"]
     label_columns = {"code": _l("Code"), "name": _l("Name"), "households": _l("Households"), "active": _l("Active"),
                      "staff": _l("Staff")}
-    add_form_extra_fields = edit_form_extra_fields = {"active": checkbox(_l("Active"))}
+    add_form_extra_fields = edit_form_extra_fields = {"active": checkbox(_l("Active"), default=True)}

@@ -1,5 +1,6 @@
-"""The notification table. A notification points at the case it is about; the case's model is
-named by string, so this package needs no import of any domain."""
+"""The notification table. A notification points at the case it is about (and at that case's
+deadline, for reminders and missed deadlines); their models are named by string, so this
+package needs no import of any domain."""
 import sqlalchemy as sa
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
@@ -9,6 +10,7 @@ from app.core.types import UTCDateTime, enum_column
 from app.deadlines.enums import DeadlineKind
 
 from .enums import NotificationKind
+from .formatting import sentence
 
 
 class Notification(Model):
@@ -24,5 +26,20 @@ class Notification(Model):
     deadline_kind = sa.Column(enum_column(DeadlineKind))
     created_at = sa.Column(UTCDateTime, nullable=False)
     read_at = sa.Column(UTCDateTime)
+    # The deadline it is about (kind of the case), for the inbox's sentence: loaded for a
+    # whole page in one query.
+    deadline = relationship(
+        "ComplaintDeadline", viewonly=True, lazy="selectin", uselist=False,
+        primaryjoin="and_(Notification.complaint_id == foreign(ComplaintDeadline.complaint_id), "
+                    "Notification.deadline_kind == foreign(ComplaintDeadline.kind))")
 
-    __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at"),)
+    __table_args__ = (
+        sa.Index("ix_notification_user_unread", "user_id", "read_at"),
+        # The inbox: one's own, newest first (id breaks ties).
+        sa.Index("ix_notification_user_created", "user_id", "created_at", "id"),
+    )
+
+    @property
+    def summary(self):
+        """What happened, in one sentence (the inbox's main column)."""
+        return sentence(self)

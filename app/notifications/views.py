@@ -1,16 +1,18 @@
 """My notifications: the inbox, marking read, and the unread count in the navbar."""
-from flask import redirect, url_for
-from flask_appbuilder import ModelView, expose, has_access
+from flask import g, redirect, url_for
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
+from flask_appbuilder.widgets import ListWidget
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from app.core.extensions import db
 from app.core.filters import Interface
 from app.core.formatting import enum_label, local_time
+from app.core.lists import ModelView
 from app.core.permissions import RESOURCE_NOTIFICATION
 from app.core.security import current_actor
-from app.deadlines.enums import DeadlineKind
 
 from . import rules
 from .enums import NotificationKind
@@ -18,26 +20,46 @@ from .filters import OwnNotificationFilter
 from .models import Notification
 
 
+class InboxInterface(Interface):
+    """Notifications, unread ones first, then in the order the list asks for."""
+
+    def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
+        return super().apply_order_by(query.order_by(Notification.read_at.is_not(None)), order_column,
+                                      order_direction, *args, **kwargs)
+
+
+class InboxWidget(ListWidget):
+    """FAB's list, with unread rows marked so that they stand out."""
+
+    template = "notifications/list_widget.html"
+
+
+def _read_at(moment):
+    if moment:
+        return local_time(moment)
+    return Markup('<span class="label label-primary notification-unread-label">{}</span>').format(_("Unread"))
+
+
 class NotificationView(ModelView):
-    """My notifications: reminders, missed deadlines, escalations to my tier."""
+    """My notifications: emergencies, reminders, missed deadlines, escalations to my tier."""
 
     route_base = "/notifications"
-    datamodel = Interface(Notification)
+    datamodel = InboxInterface(Notification)
     class_permission_name = RESOURCE_NOTIFICATION
-    method_permission_name = {"list": "read", "show": "read", "mark_read": "read", "mark_all_read": "read"}
+    # No detail page: the sentence says it all and links to the case.
+    include_route_methods = {"list", "action", "action_post", "mark_all_read"}
+    method_permission_name = {"list": "read", "mark_read": "read", "mark_all_read": "read"}
     base_permissions = ["can_read"]
     base_filters = [["id", OwnNotificationFilter, None]]
     base_order = ("created_at", "desc")
     list_title = _l("Notifications")
-    list_columns = ["created_at", "kind", "deadline_kind", "complaint", "read_at"]
+    list_template = "notifications/list.html"
+    list_widget = InboxWidget
+    list_columns = ["created_at", "summary", "read_at"]
     search_columns = ["kind", "read_at"]
-    label_columns = {"created_at": _l("Time"), "kind": _l("Notification"), "deadline_kind": _l("Deadline"),
-                     "complaint": _l("Complaint"), "read_at": _l("Read at")}
-    formatters_columns = {
-        "created_at": local_time, "read_at": local_time, "kind": enum_label(NotificationKind),
-        "deadline_kind": enum_label(DeadlineKind),
-        "complaint": lambda c: Markup('<a href="{}">{}</a>').format(url_for("ComplaintView.show", pk=c.id), c),
-    }
+    label_columns = {"created_at": _l("Time"), "kind": _l("Notification"), "summary": _l("What happened"),
+                     "deadline_kind": _l("Deadline"), "complaint": _l("Complaint"), "read_at": _l("Read at")}
+    formatters_columns = {"created_at": local_time, "read_at": _read_at, "kind": enum_label(NotificationKind)}
 
     @action("mark_read", _l("Mark as read"), None, "fa-check")
     def mark_read(self, items):
@@ -48,7 +70,7 @@ class NotificationView(ModelView):
     @expose("/read-all", methods=["POST"])
     @has_access
     def mark_all_read(self):
-        """Mark every notification of mine read."""
+        """Mark every notification of mine read (one UPDATE)."""
         rules.mark_read(db.session, current_actor(), None)
         return redirect(url_for(".list"))
 
@@ -59,6 +81,9 @@ def init_navbar(app) -> None:
     @app.context_processor
     def _unread_notifications():
         def unread_notifications():
-            return rules.unread_count(db.session, current_actor().user_id)
+            # Counted once per request, however many places of the page show it.
+            if "_unread_notifications" not in g:
+                g._unread_notifications = rules.unread_count(db.session, current_actor().user_id)
+            return g._unread_notifications
 
         return {"unread_notifications": unread_notifications}

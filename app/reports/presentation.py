@@ -152,7 +152,7 @@ def figure_rows(report: Report) -> list[Row]:
         counted("valid", _l("Valid complaints"), "valid", "valid"),
         rate("valid_rate", _l("Valid complaint rate (of households)"), lambda f: f.valid_rate, "< 1 %"),
         counted("repeats", _l("Repeat complaints (same room and category within 90 days)"), "repeats", "repeats"),
-        counted("returns", _l("Complainant came back on the same case (appeal or not satisfied)"), "returns",
+        counted("returns", _l("Complainant came back on the same case (appeal, not satisfied or repeat call)"), "returns",
                 "returns"),
     ]
     return rows

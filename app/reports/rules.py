@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import User
 from sqlalchemy.orm import Session
 
+from app.complaints.deadlines import overdue_clause
 from app.complaints.enums import Status, Validity
 from app.complaints.filters import (
     came_back_clause,
@@ -227,7 +228,7 @@ def build_report(session: Session, actor: Actor, period: Period, office_id: int 
     cohort = sa.and_(Complaint.office_id.in_(ids or [-1]), visible_clause(actor),
                      Complaint.received_at >= start, Complaint.received_at < end)
 
-    _main_counts(session, cohort, per_office, total)
+    _main_counts(session, cohort, per_office, total, now)
     _resolve_p90(session, cohort, per_office, total)
     _on_time(session, cohort, per_office, total, now)
     _breakdowns(session, cohort, per_office, total)
@@ -251,7 +252,7 @@ def _count_if(condition):
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def _main_counts(session, cohort, per_office, total):
+def _main_counts(session, cohort, per_office, total, now):
     resolved = Complaint.status.in_(RESOLVED_STATES)
     timed = sa.and_(resolved, Complaint.resolved_at.is_not(None))
     duration = _duration_seconds(session)
@@ -260,7 +261,7 @@ def _main_counts(session, cohort, per_office, total):
         sa.func.count(Complaint.id),
         _count_if(resolved),
         _count_if(Complaint.status.in_(OPEN_STATES)),
-        _count_if(Complaint.overdue_since.is_not(None)),
+        _count_if(overdue_clause(now)),  # as the list the figure opens
         _count_if(Complaint.validity == Validity.VALID),
         _count_if(sa.and_(resolved, Complaint.return_visited_at.is_not(None))),
         sa.func.coalesce(sa.func.sum(sa.case((timed, duration), else_=0.0)), 0.0),
@@ -440,9 +441,9 @@ def case_filters(period: Period, office_id: int | None = None, **what) -> list[t
     elif figure == "valid":
         args.append(("_flt_0_validity", Validity.VALID.name))
     elif figure == "repeats":
-        args.append(("_flt_0_complainant", "1"))
+        args.append(("_flt_0_events", "1"))
     elif figure == "returns":
-        args.append(("_flt_1_complainant", "1"))
+        args.append(("_flt_1_events", "1"))
     if what.get("category") is not None:
         args.append(("_flt_0_category", str(what["category"])))
     if what.get("channel") is not None:

@@ -15,7 +15,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
@@ -27,6 +27,7 @@ from app.core import clock
 from app.core.errors import InvalidInput
 from app.core.extensions import db
 from app.core.formatting import local_time, person_name
+from app.core.lists import ModelView
 from app.core.params import MAX_YEAR, MIN_YEAR, parse_id
 from app.core.permissions import (
     PERMISSION_EXPORT,

@@ -52,6 +52,8 @@ EXPECTED = {
     "pause_clock": {s: s for s in OPEN},
     "resume_clock": {},  # only a paused clock resumes (see test_deadlines)
     "record_return_visit": {S.RESOLVED: S.RESOLVED, S.CONFIRMED: S.CONFIRMED, S.CLOSED: S.CLOSED},
+    "record_repeat_call": {s: s for s in OPEN},
+    "correct_complainant": {s: s for s in NOT_FINAL},
 }
 
 
@@ -73,6 +75,8 @@ def params_for(action, world):
         "record_on_site": {}, "resume_clock": {},
         "pause_clock": {"reason": "业主要求下周再上门"},
         "record_return_visit": {"note": "电话回访,业主满意"},
+        "record_repeat_call": {"note": "业主再次来电催促"},
+        "correct_complainant": {"complainant_phone": "13800000009"},
     }[action]
 
 
@@ -364,7 +368,8 @@ def test_available_actions_follow_role_and_state(world, new_case):
     case = new_case()
     cs_actions = {a.value for a in workflow.available_actions(world.actor("cs"), case)}
     sup_actions = {a.value for a in workflow.available_actions(world.actor("sup"), case)}
-    assert cs_actions == {"acknowledge", "assign", "record_feedback", "resolve", "escalate", "record_on_site"}
+    assert cs_actions == {"acknowledge", "assign", "record_feedback", "resolve", "escalate", "record_on_site",
+                          "record_repeat_call", "correct_complainant"}
     assert sup_actions == cs_actions | {"mark_validity", "void", "pause_clock"}
     assert workflow.available_actions(world.actor("sh_cs"), case) == []
 
@@ -388,5 +393,7 @@ def test_the_intake_screen_refuses_a_time_received_at_the_end_of_the_calendar(cs
         "office_id": world.offices["BJ01"].id, "category_id": world.categories["SAFETY"].id, "urgency": "GENERAL",
         "channel": "PHONE", "description": "单元门门禁损坏", "complainant_name": "赵德福",
         "received_at": "0001-01-01 00:00:00"})
-    assert response.status_code == 200 and "请输入 2000 年至 2099 年之间的日期" in response.get_data(as_text=True)
+    # The form's own check: the format to type and the years it takes.
+    assert response.status_code == 200 and "请按 2026-11-20 14:30 的格式填写 2000 至 2099 年间的日期和时间" \
+        in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Complaint.id))) == 0

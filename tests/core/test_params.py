@@ -1,6 +1,6 @@
 """The one parser of ids, enum names, dates and free text: any input gives a value or None,
 never an exception."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 
 import pytest
 
@@ -59,6 +59,23 @@ def test_dates_at_the_ends_of_the_calendar_are_refused():
 def test_local_minutes_and_aware_times_are_read():
     assert parse_datetime("2026-11-20 14:30") == datetime(2026, 11, 20, 6, 30, tzinfo=timezone.utc)
     assert parse_datetime("2026-11-20T14:30:00+08:00") == datetime(2026, 11, 20, 6, 30, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("typed", ["2026/11/20 14:30", "2026.11.20 14:30", "2026-11-20  14:30", "2026年11月20日 14:30",
+                                   "2026年11月20日14:30", "２０２６－１１－２０ １４：３０", "2026-11-20 14：30"])
+def test_times_typed_by_hand_are_read_as_local_time(typed):
+    assert parse_datetime(typed) == datetime(2026, 11, 20, 6, 30, tzinfo=UTC)
+
+
+def test_one_digit_parts_and_dates_alone_are_read():
+    assert parse_datetime("2026-1-5 9:05") == datetime(2026, 1, 5, 1, 5, tzinfo=UTC)
+    assert parse_datetime("2026/11/20") == datetime(2026, 11, 19, 16, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("typed", ["2026-11-20 25:00", "2026-02-30 10:00", "2026/11/20 14", "1999/12/31 10:00",
+                                   "2026-11-20 14:30 下午", "昨天 14:30", "2026-11-20 14:60"])
+def test_times_that_are_no_time_are_refused(typed):
+    assert parse_datetime(typed) is None
 
 
 def test_control_characters_are_found_but_line_breaks_and_tabs_are_text():

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.complaints import workflow
-from app.complaints.deadlines import overdue_clause
+from app.complaints.deadlines import on_time_clause, overdue_clause
 from app.complaints.enums import EventKind, Grade, Urgency
 from app.complaints.models import (
     Complaint,
@@ -27,6 +27,7 @@ from app.notifications.enums import NotificationKind
 from app.notifications.models import Notification
 
 from ..conftest import make_app
+from ..test_set_based import counting_statements
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -254,11 +255,60 @@ def test_overdue_resolution_escalates_tier_by_tier_once_each(service_case, world
     assert len(events(case, EventKind.AUTO_ESCALATED)) == 2
 
 
-def test_missed_emergency_arrival_escalates(new_case, world, frozen_clock):
+def test_missed_emergency_arrival_alerts_supervisors_and_gm_without_escalating(new_case, world, frozen_clock):
     frozen_clock(local(2026, 11, 20, 10, 0))
     case = new_case(category_id=world.categories["SAFETY"].id, urgency=Urgency.EMERGENCY)
     report = sweep_at(local(2026, 11, 20, 10, 4))
-    assert report.by_kind == {"ON_SITE": 1} and fresh(case).tier == 2
+    assert report.by_kind == {"ON_SITE": 1} and report.escalated == 0
+    assert fresh(case).tier == 1  # the office's supervisor acts; the case stays where it is
+    told = set(db.session.scalars(sa.select(Notification.user_id).where(
+        Notification.complaint_id == case.id, Notification.kind == NotificationKind.OVERDUE)))
+    # At once, at tier 1: the office's supervisor and the general manager; not Shanghai's.
+    assert told == {world.user_id("sup"), world.user_id("gm")}
+
+
+def test_a_missed_arrival_escalates_when_an_administrator_makes_the_policy_escalate(
+        new_case, world, frozen_clock):
+    policy = db.session.scalars(sa.select(DeadlinePolicy).where(
+        DeadlinePolicy.kind == K.ON_SITE, DeadlinePolicy.urgency == Urgency.EMERGENCY)).one()
+    assert policy.escalates is False  # the default
+    policy.escalates = True
+    db.session.commit()
+    try:
+        frozen_clock(local(2026, 11, 20, 10, 0))
+        case = new_case(category_id=world.categories["SAFETY"].id, urgency=Urgency.EMERGENCY)
+        assert sweep_at(local(2026, 11, 20, 10, 4)).escalated == 1 and fresh(case).tier == 2
+    finally:
+        policy = db.session.get(DeadlinePolicy, policy.id)
+        policy.escalates = False
+        db.session.commit()
+
+
+def test_other_missed_deadlines_do_not_reach_the_general_manager_below_tier_3(service_case, world):
+    case = service_case()
+    sweep_at(local(2026, 11, 21, 10, 1))
+    told = set(db.session.scalars(sa.select(Notification.user_id).where(Notification.complaint_id == case.id)))
+    assert world.user_id("gm") not in told
+
+
+def test_registering_an_emergency_tells_the_offices_supervisors_at_once(new_case, world, frozen_clock):
+    frozen_clock(local(2026, 11, 20, 10, 0))
+    emergency = new_case(urgency=Urgency.EMERGENCY, description="电梯困人,老人被困")
+    general = new_case()
+    rows = db.session.execute(sa.select(Notification.user_id, Notification.complaint_id, Notification.created_at)
+                              .where(Notification.kind == NotificationKind.EMERGENCY)).all()
+    assert [(user, complaint) for user, complaint, _ in rows] == [(world.user_id("sup"), emergency.id)]
+    assert rows[0].created_at == local(2026, 11, 20, 10, 0)
+    assert general.id not in {complaint for _, complaint, _ in rows}
+
+
+def test_reclassifying_a_case_as_an_emergency_tells_the_supervisors(new_case, world, frozen_clock):
+    frozen_clock(local(2026, 11, 20, 10, 0))
+    case = new_case()
+    workflow.update_details(db.session, world.actor("cs"), case.id, {"urgency": Urgency.EMERGENCY})
+    told = db.session.scalars(sa.select(Notification.user_id).where(
+        Notification.complaint_id == case.id, Notification.kind == NotificationKind.EMERGENCY)).all()
+    assert told == [world.user_id("sup")]
 
 
 def test_arrival_in_time_stops_the_on_site_clock(new_case, world, frozen_clock):
@@ -345,9 +395,33 @@ def test_voided_and_closed_cases_have_no_running_deadlines(service_case, world):
 
 def test_overdue_cases_are_one_query(service_case):
     late, _ = service_case(), None
-    sweep_at(local(2026, 11, 21, 10, 1))
-    overdue = db.session.scalars(sa.select(Complaint.id).where(overdue_clause())).all()
-    assert overdue == [late.id]
+    moment = sweep_at(local(2026, 11, 21, 10, 1))
+    overdue = db.session.scalars(sa.select(Complaint.id).where(overdue_clause(clock.now()))).all()
+    assert overdue == [late.id] and moment.missed
+
+
+def test_a_deadline_passed_before_the_sweep_counts_as_overdue(service_case):
+    case = service_case()
+    clock.freeze(local(2026, 11, 21, 10, 1))  # the 24-hour deadlines have passed; no sweep yet
+    assert fresh(case).overdue_since is None
+    assert db.session.scalars(sa.select(Complaint.id).where(overdue_clause(clock.now()))).all() == [case.id]
+    assert db.session.scalars(sa.select(Complaint.id).where(overdue_clause(local(2026, 11, 21, 9, 0)))).all() == []
+
+
+def test_every_case_is_either_overdue_or_on_time(service_case, world):
+    late, voided, running = service_case(), service_case(), None
+    workflow.perform(db.session, world.actor("sup"), voided.id, "void", reason="重复登记")
+    clock.freeze(local(2026, 11, 21, 9, 0))
+    running = service_case()
+    clock.freeze(local(2026, 11, 21, 10, 1))  # late's 24-hour deadlines have passed, unswept
+    ids = {c.id for c in (late, voided, running)}
+
+    def which(clause):
+        return set(db.session.scalars(sa.select(Complaint.id).where(clause(clock.now()))))
+
+    assert which(overdue_clause) == {late.id}
+    assert which(on_time_clause) == {voided.id, running.id}  # no running deadline is on time too
+    assert which(overdue_clause) | which(on_time_clause) == ids
 
 
 def test_two_sweeps_at_once_record_each_breach_once(database_url, tmp_path, service_case):
@@ -377,3 +451,80 @@ def test_two_sweeps_at_once_record_each_breach_once(database_url, tmp_path, serv
         assert len(events(case, EventKind.DEADLINE_MISSED)) == 4
         assert len(events(case, EventKind.AUTO_ESCALATED)) == 1
         assert fresh(case).tier == 2
+
+
+# ---- one write per case, counts without reading back -------------------------------------
+
+def statements_of(kind_prefix, statements):
+    return [s for s in statements if s.lstrip().upper().startswith(kind_prefix)]
+
+
+def test_a_case_escalated_and_made_major_in_one_sweep_is_written_once(service_case, world):
+    case = service_case()
+    workflow.perform(db.session, world.actor("cs"), case.id, "assign", assignee_id=world.user_id("cs2"))
+    workflow.perform(db.session, world.actor("sup"), case.id, "mark_validity", validity="VALID")
+    seen = fresh(case).version
+    # Nothing ran for a month: the resolution deadline was missed (escalate) and the month is up.
+    with counting_statements(db.engine) as statements:
+        report = sweep_at(local(2026, 12, 20, 10, 1))
+    assert (report.escalated, report.made_major) == (1, 1)
+    assert len(statements_of("UPDATE COMPLAINT ", statements)) == 1
+    made = fresh(case)
+    assert (made.tier, made.grade, made.assignee_id, made.version) == (3, Grade.MAJOR, None, seen + 2)
+    assert made.escalated_at == local(2026, 12, 20, 10, 1)
+    [escalation] = events(case, EventKind.AUTO_ESCALATED)
+    [major] = events(case, EventKind.MADE_MAJOR)
+    assert (escalation.from_tier, escalation.to_tier, escalation.version) == (1, 2, seen + 1)
+    assert (major.from_tier, major.to_tier, major.version) == (2, 3, seen + 2)
+    assert escalation.id < major.id
+    # The summaries: the fresh resolution limit runs; the oldest missed deadline still shows.
+    assert made.next_due_at == due(case, K.RESOLUTION) == local(2026, 12, 26, 0, 0)
+    assert made.overdue_since == local(2026, 11, 21, 10, 0)
+    # One escalation notice per person: the general manager (the assignee left with the tier).
+    told = db.session.scalars(sa.select(Notification.user_id).where(
+        Notification.complaint_id == case.id, Notification.kind == NotificationKind.ESCALATED)).all()
+    assert told == [world.user_id("gm")]
+
+
+def test_escalation_leaves_the_case_on_its_fresh_resolution_limit(service_case):
+    case = service_case()
+    sweep_at(local(2026, 11, 28, 0, 1))
+    escalated = fresh(case)
+    assert escalated.tier == 2
+    assert escalated.next_due_at == local(2026, 12, 5, 0, 0)  # tier 2's own five working days
+    assert escalated.overdue_since == local(2026, 11, 21, 10, 0)  # the 24 h limits stay missed
+
+
+def test_a_valid_case_without_deadlines_still_becomes_major(service_case, world):
+    case = service_case()
+    workflow.perform(db.session, world.actor("sup"), case.id, "mark_validity", validity="VALID")
+    db.session.execute(sa.delete(ComplaintDeadline).where(ComplaintDeadline.complaint_id == case.id))
+    db.session.commit()
+    report = sweep_at(local(2026, 12, 20, 10, 1))
+    assert (report.made_major, report.missed) == (1, 0)
+    made = fresh(case)
+    assert (made.tier, made.grade, made.next_due_at, made.overdue_since) == (3, Grade.MAJOR, None, None)
+
+
+def test_the_sweep_counts_what_it_sends_without_reading_the_notifications(service_case, world):
+    for _ in range(3):
+        case = service_case()
+        workflow.perform(db.session, world.actor("cs"), case.id, "assign", assignee_id=world.user_id("cs2"))
+    reports = []
+    with counting_statements(db.engine) as statements:
+        reports.append(sweep_at(local(2026, 11, 21, 8, 1)))  # reminders
+        reports.append(sweep_at(local(2026, 11, 28, 0, 1)))  # missed, escalated
+    assert reports[0].reminders == 9 and reports[1].escalated == 3
+    stored = db.session.scalar(sa.select(sa.func.count()).select_from(Notification))
+    assert sum(r.notifications for r in reports) == stored > 0
+    reads = [s for s in statements if "FROM notification" in s]
+    assert reads == []
+
+
+def test_an_idle_sweep_only_looks(service_case):
+    service_case()
+    sweep_at(local(2026, 11, 28, 0, 1))
+    with counting_statements(db.engine) as statements:
+        idle = sweep_at(local(2026, 11, 28, 0, 2))
+    assert (idle.reminders, idle.missed, idle.escalated, idle.made_major, idle.notifications) == (0, 0, 0, 0, 0)
+    assert statements_of("INSERT", statements) == statements_of("CREATE", statements) == []

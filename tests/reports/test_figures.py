@@ -150,6 +150,14 @@ def test_a_complainant_coming_back_on_a_case_counts_once(world, case):
     assert report(world).offices[0].returns == 1
 
 
+def test_a_repeat_call_recorded_on_its_case_counts_as_coming_back_not_as_a_new_case(world, case):
+    c = case(at(3))
+    act(world, c, "record_repeat_call", at(4), note="业主再次来电催促")
+    act(world, c, "record_repeat_call", at(5), note="第三次来电")
+    r = report(world)
+    assert (r.offices[0].returns, r.offices[0].received, r.offices[0].repeats) == (1, 1, 0)
+
+
 def test_breakdowns_and_the_pareto_order(world, case):
     for _ in range(3):
         case(at(3), category_id=world.categories["SANITATION"].id, channel=Channel.WECHAT)
