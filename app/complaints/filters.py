@@ -54,7 +54,8 @@ def repeat_clause(dialect: str, complainant):
 
 
 def came_back_clause():
-    """The complainant came back on the case: an appeal or "not satisfied" is in its log."""
+    """The complainant came back on the case: an appeal, "not satisfied" or a repeat call is in
+    its log."""
     return (sa.select(ComplaintEvent.id)
             .where(ComplaintEvent.complaint_id == Complaint.id, ComplaintEvent.kind.in_(RETURN_EVENTS))
             .exists())

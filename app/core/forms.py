@@ -80,7 +80,8 @@ def _id_or_text(value):
 
 
 def enum_filter(enum_cls, label=None):
-    """A list filter's select of an enum's members by translated label."""
+    """A list filter's select of an enum's members by translated label. FAB names the filter
+    by its field's label (not the view's label_columns), so give it the column's."""
     return SelectField(label, choices=enum_cls.choices())
 
 

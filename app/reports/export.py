@@ -214,9 +214,13 @@ def neutralised_sql(column, dialect: str = "sqlite"):
     return sa.case((starts, _cat(sa.literal("'"), column)), else_=sa.func.nullif(column, ""))
 
 
-def masked_phone_sql(phone):
-    """`mask_phone` in SQL (substr and length mean the same on PostgreSQL and SQLite)."""
+def masked_phone_sql(phone, dialect: str = "sqlite"):
+    """`mask_phone` in SQL: PostgreSQL overlays the stars in one call; elsewhere the kept
+    digits and the stars are cut out and joined (substr and length count characters on both)."""
     n = sa.func.length(phone)
+    if dialect == "postgresql":
+        return sa.case((n >= 8, sa.func.overlay(phone, sa.func.repeat("*", n - 7), 4)),
+                       (n > 2, sa.func.overlay(phone, sa.func.repeat("*", n - 2), 1)), else_=phone)
     stars = sa.literal("*" * 64)
     return sa.case(
         (n >= 8, _cat(sa.func.substr(phone, 1, 3), sa.func.substr(stars, 1, n - 7), sa.func.substr(phone, n - 3))),
@@ -254,19 +258,27 @@ def local_time_sql(column, dialect: str, zone: ZoneInfo, offset: timedelta | Non
     `offset` when the zone keeps one over the rows' times. None when only Python can (see
     `local_time_text`)."""
     if dialect == "postgresql":
-        text = "YYYY-MM-DD HH24:MI"
-        by_rules = sa.func.to_char(sa.func.timezone(zone.key, sa.func.timezone("UTC", column)), text)
+        by_rules = sa.func.to_char(sa.func.timezone(zone.key, sa.func.timezone("UTC", column)), "YYYY-MM-DD HH24:MI")
         fixed = _offset_through_stored_years(zone)
         if fixed is None:
             return by_rules
         start, end = (m.replace(tzinfo=None) for m in _STORED_YEARS)
         raw = sa.type_coerce(column, sa.DateTime)
-        return sa.case((sa.and_(raw >= start, raw < end), sa.func.to_char(raw + sa.literal(fixed, sa.Interval()), text)),
-                       else_=by_rules)
+        # The first 16 characters of the time as text (ISO: see `iso_date_style`), which costs
+        # half of to_char.
+        shifted = sa.func.left(sa.cast(raw + sa.literal(fixed, sa.Interval()), sa.Text), 16)
+        return sa.case((sa.and_(raw >= start, raw < end), shifted), else_=by_rules)
     if dialect == "sqlite" and offset is not None and not offset.total_seconds() % 60:
         minutes = int(offset.total_seconds() // 60)
         return sa.func.strftime("%Y-%m-%d %H:%M", column, f"{minutes:+d} minutes")
     return None
+
+
+def iso_date_style(session: Session) -> None:
+    """PostgreSQL writes times as text in ISO form (YYYY-MM-DD HH:MM:SS) for the rest of the
+    transaction, whatever the server's default, as `local_time_sql` reads them."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SET LOCAL DateStyle = 'ISO, YMD'"))
 
 
 def local_time_text(moment: datetime | None, zone: tzinfo) -> str:
@@ -359,7 +371,7 @@ class ComplaintRows(Batches):
         dialect = self.dialect
         received, resolved, closed = (local_time_sql(t, dialect, self.zone, offset)
                                       for t in (c.received_at, c.resolved_at, c.closed_at))
-        phone = p.phone if self.personal_data else masked_phone_sql(p.phone)
+        phone = p.phone if self.personal_data else masked_phone_sql(p.phone, dialect)
         text = [neutralised_sql(col, dialect) for col in (c.case_number, c.respondent_department, p.name, p.room,
                                                          phone, c.description)]
         overdue = sa.case((c.overdue_since.is_not(None), OVERDUE_MARK))
@@ -402,6 +414,7 @@ class ComplaintRows(Batches):
     def __iter__(self):
         # Core, not the ORM: plain rows, fetched batch_rows at a time from a server-side cursor.
         size = self.batch_rows
+        iso_date_style(self.session)
         result = self.session.connection().execution_options(stream_results=True, max_row_buffer=size) \
             .execute(self.statement)
         # The first batch through SQLAlchemy (which holds the rows it read ahead); then the
@@ -462,6 +475,7 @@ class ComplaintRows(Batches):
         state = compiled.construct_expanded_state()
         params = {key: state.processors[key](value) if key in state.processors else value
                   for key, value in state.parameters.items()}
+        iso_date_style(self.session)
         driver_connection = self.session.connection().connection.dbapi_connection
         with driver_connection.cursor() as cursor, \
                 cursor.copy(f"COPY ({state.statement}) TO STDOUT WITH ({options})", params) as copy:

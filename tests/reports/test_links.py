@@ -143,3 +143,13 @@ def test_a_figures_list_exports_with_the_same_cases(gm_client, month_of_cases):
             query = href.split("?", 1)[1]
             exported = gm_client.get("/reports/export/complaints.csv?" + query).get_data().decode("utf-8-sig")
             assert set(CASE_NUMBER.findall(exported)) == listed(gm_client, href) and count, key
+
+
+def test_the_list_names_each_filter_a_link_sets_in_the_users_language(gm_client):
+    page = gm_client.get("/complaints/list/?_flt_0_events=1&_flt_0_deadlines=ACKNOWLEDGE&_flt_2_grade=1"
+                         ).get_data(as_text=True)
+    labels = json.loads(re.search(r"new AdminFilters\(\s*'#filter_form',\s*(\{.*?\}),", page, re.DOTALL).group(1))
+    assert (labels["events"], labels["deadlines"], labels["grade"], labels["status"]) == \
+        ("重复与再次来诉", "时限", "投诉级别", "状态")
+    for name in ("重复投诉(同一房号同类投诉 90 天内)", "按时完成", "为空"):   # the filters' names, as JSON
+        assert json.dumps(name)[1:-1] in page, name
