@@ -46,8 +46,14 @@ FAB_SECURITY_MANAGER_CLASS = "app.core.security.ComplaintSecurityManager"
 FAB_INDEX_VIEW = "app.complaints.views.HomeView"
 FAB_BASE_TEMPLATE = "complaints/baselayout.html"
 FAB_API_MAX_PAGE_SIZE = 100
+# Exports one server process streams at a time (each holds a worker thread until its download
+# ends); more are refused with a message, so the other users are always served.
+EXPORTS_AT_ONCE = int(os.environ.get("EXPORTS_AT_ONCE", "2"))
 # Largest page a list screen serves; bigger or malformed psize_* values are clamped.
 LIST_MAX_PAGE_SIZE = 100
+# Lists and dashboard figures count exactly up to this many rows, then show "10,000+" and page
+# no further: what a page costs does not grow with the number of cases.
+LIST_COUNT_LIMIT = int(os.environ.get("LIST_COUNT_LIMIT", 10_000))
 
 AUTH_TYPE = AUTH_DB
 AUTH_ROLE_ADMIN = "Admin"
@@ -89,3 +95,5 @@ SCHEDULER_IN_PROCESS = os.environ.get("SCHEDULER_IN_PROCESS", "0") == "1"
 SWEEP_INTERVAL_SECONDS = int(os.environ.get("SWEEP_INTERVAL_SECONDS", 60))
 DEADLINE_REMINDER_MINUTES = int(os.environ.get("DEADLINE_REMINDER_MINUTES", 120))
 MAJOR_AFTER_MONTHS = 1
+# How often the scheduler refreshes SQLite's planner statistics (core/statistics.py).
+STATISTICS_INTERVAL_HOURS = float(os.environ.get("STATISTICS_INTERVAL_HOURS", 6))

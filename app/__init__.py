@@ -10,7 +10,13 @@ from flask_login import current_user
 from flask_talisman import Talisman
 
 from .core.errors import InvalidInput, init_error_handlers
-from .core.extensions import csrf, db, enforce_foreign_keys, migrate
+from .core.extensions import (
+    csrf,
+    db,
+    enforce_foreign_keys,
+    migrate,
+    readers_never_block_writers,
+)
 from .core.params import has_control_characters
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,6 +57,7 @@ def init_database(app: Flask) -> None:
     with app.app_context():
         for engine in db.engines.values():
             enforce_foreign_keys(engine)
+            readers_never_block_writers(engine)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True, render_as_batch=True)
 
 

@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from app.core.search import compared_in_migrations
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -108,6 +110,8 @@ def run_migrations_online():
             context.configure(
                 connection=connection,
                 target_metadata=get_metadata(),
+                # The search indexes that are not models (app/core/search.py) stay out of autogenerate.
+                include_object=compared_in_migrations(connection.dialect.name),
                 **conf_args
             )
 

@@ -1,5 +1,7 @@
 """The dashboard: its tiles, each counting exactly the cases of the list it opens, the user's
-most urgent cases, and the working-day calendar's warning. Each figure is one indexed count."""
+most urgent cases, and the working-day calendar's warning (the unread notifications are the
+navbar's count). Each figure is one indexed count, exact up to LIST_COUNT_LIMIT like the lists
+it opens."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -11,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.core import clock
+from app.core.lists import ListCount, bounded_count
 from app.deadlines.workdays import unconfirmed_years
-from app.notifications.rules import unread_count
 
 from . import workflow
 from .deadlines import overdue_clause
@@ -53,19 +55,17 @@ TILES = (
 )
 
 
-def tile_count(session: Session, actor: workflow.Actor, tile: Tile, now: datetime | None = None) -> int:
+def tile_count(session: Session, actor: workflow.Actor, tile: Tile, now: datetime | None = None) -> ListCount:
     """How many cases the tile's list shows this user: every list is scoped to their offices."""
     now = now or clock.now()
-    return session.scalar(sa.select(sa.func.count(Complaint.id)).where(
+    return bounded_count(session, sa.select(Complaint.id).where(
         workflow.visible_clause(actor), tile.condition(actor, now)))
 
 
 def counts(session: Session, actor: workflow.Actor) -> dict:
-    """Every tile's figure for this user, and their unread notifications."""
+    """Every tile's figure for this user."""
     now = clock.now()
-    figures = {tile.key: tile_count(session, actor, tile, now) for tile in TILES}
-    figures["unread"] = unread_count(session, actor.user_id)
-    return figures
+    return {tile.key: tile_count(session, actor, tile, now) for tile in TILES}
 
 
 def urgent_cases(session: Session, actor: workflow.Actor, limit: int = URGENT_CASES) -> list[Complaint]:

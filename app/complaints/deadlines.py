@@ -25,13 +25,14 @@ from app.deadlines.workdays import WorkCalendar
 from app.notifications import rules as notifications
 from app.notifications.enums import NotificationKind
 
-from .enums import EventKind, Grade, Status, Urgency, Validity
+from .enums import EventKind, Grade, Status, Urgency
 from .models import (
     Category,
     Complaint,
     ComplaintDeadline,
     ComplaintEvent,
     DeadlinePolicy,
+    major_candidate,
 )
 
 K, U = DeadlineKind, DeadlineUnit
@@ -243,13 +244,15 @@ def refresh_summary(complaint: Complaint) -> None:
 
 @sweep_step
 def sweep_complaints(session: Session, now: datetime, report: SweepReport) -> None:
-    """The complaints' part of the sweep: reminders, missed deadlines, escalation per policy,
-    the one-month rule, then the touched cases' deadline summaries."""
+    """The complaints' part of the sweep: reminders, missed deadlines, then escalation per
+    policy, the one-month rule and the deadline summaries of the cases touched.
+
+    Each statement finds its rows through an index (due times, this sweep's marks, the one-month
+    rule's candidates), so an idle sweep costs the same whatever the number of cases."""
+    missed = _flag_missed(session, now, report)
+    report.missed += missed
     report.reminders += _remind(session, now, report)
-    report.missed += _flag_missed(session, now, report)
-    report.escalated += _escalate(session, now, report)
-    report.made_major += _one_month_rule(session, now, report)
-    _refresh_summaries(session, now)
+    _act_on_cases(session, now, report, missed)
 
 
 def _at(now):
@@ -258,13 +261,16 @@ def _at(now):
 
 D, C = ComplaintDeadline, Complaint
 _PENDING = sa.and_(D.met_at.is_(None), D.cancelled_at.is_(None), D.paused_at.is_(None))
+_EVENT_COLUMNS = ["complaint_id", "at", "actor_id", "kind", "from_status", "to_status", "from_tier", "to_tier",
+                  "note", "version"]
 
 
 def _remind(session, now, report) -> int:
-    # Before a breach only: a deadline already due gets its overdue flag instead.
+    # Before a breach only: every deadline already due has just been flagged instead. (No test
+    # of the due time here: the planner would read every running deadline through its index.)
     reminded = session.execute(
-        sa.update(D).where(_PENDING, D.reminded_at.is_(None), D.breached_at.is_(None), D.remind_at <= _at(now),
-                           D.due_at > _at(now)).values(reminded_at=_at(now))
+        sa.update(D).where(_PENDING, D.reminded_at.is_(None), D.breached_at.is_(None), D.remind_at <= _at(now))
+        .values(reminded_at=_at(now))
     ).rowcount
     if reminded:
         marked = sa.select(D.complaint_id, D.kind).where(D.reminded_at == _at(now))
@@ -279,97 +285,113 @@ def _flag_missed(session, now, report) -> int:
     if not missed:
         return 0
     marked = sa.select(D.complaint_id, D.kind).where(D.breached_at == _at(now))
-    session.execute(sa.insert(ComplaintEvent).from_select(
-        ["complaint_id", "at", "actor_id", "kind", "from_status", "to_status", "from_tier", "to_tier", "note",
-         "version"],
-        sa.select(D.complaint_id, _at(now), sa.null(), sa.literal(EventKind.DEADLINE_MISSED.name), C.status,
-                  C.status, C.tier, C.tier, sa.cast(D.kind, sa.String), C.version)
-        .join(C, C.id == D.complaint_id).where(D.breached_at == _at(now))))
+    session.execute(sa.insert(ComplaintEvent).from_select(_EVENT_COLUMNS, sa.select(
+        D.complaint_id, _at(now), sa.null(), sa.literal(EventKind.DEADLINE_MISSED.name), C.status, C.status, C.tier,
+        C.tier, sa.cast(D.kind, sa.String), C.version).join(C, C.id == D.complaint_id).where(D.breached_at == _at(now))))
     report.notifications += _notify(session, marked, NotificationKind.OVERDUE, now)
     report.by_kind.update(session.execute(
         sa.select(sa.cast(D.kind, sa.String), sa.func.count()).where(D.breached_at == _at(now)).group_by(D.kind)).all())
     return missed
 
 
-def _escalate(session, now, report) -> int:
-    """Move each case with a missed escalating deadline up one tier, once, with a fresh
-    resolution deadline at the new tier."""
-    escalating = sa.select(D.complaint_id).where(D.breached_at == _at(now), D.escalates.is_(True))
-    target = sa.and_(C.id.in_(escalating), C.tier < int(Tier.GENERAL_MANAGER), C.status.in_(OPEN))
-    escalated = session.execute(
-        sa.update(C).where(target).values(tier=C.tier + 1, escalated_at=_at(now), assignee_id=None,
-                                          version=C.version + 1, updated_at=_at(now))
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not escalated:
-        return 0
-    just = sa.and_(C.escalated_at == _at(now), C.updated_at == _at(now))
-    session.execute(sa.insert(ComplaintEvent).from_select(
-        ["complaint_id", "at", "actor_id", "kind", "from_status", "to_status", "from_tier", "to_tier", "note",
-         "version"],
-        sa.select(C.id, _at(now), sa.null(), sa.literal(EventKind.AUTO_ESCALATED.name), C.status, C.status,
-                  C.tier - 1, C.tier, sa.literal(""), C.version).where(just)))
-    _restart_resolution(session, now, sa.select(C.id).where(just))
-    report.notifications += _notify(
-        session, sa.select(C.id.label("complaint_id"), sa.null().label("kind")).where(just),
-        NotificationKind.ESCALATED, now)
-    return escalated
+# The cases one sweep acts on, for the length of its transaction: every case with a deadline
+# missed now or due for the one-month rule, and what happens to it.
+_cases = sa.Table("sweep_case", sa.MetaData(),
+                  sa.Column("complaint_id", sa.Integer, primary_key=True, autoincrement=False),
+                  sa.Column("escalates", sa.Boolean, nullable=False),
+                  sa.Column("made_major", sa.Boolean, nullable=False),
+                  prefixes=["TEMPORARY"])
+
+
+def _act_on_cases(session, now, report, missed: int) -> None:
+    """Escalate each case with a missed escalating deadline up one tier, once, with a fresh
+    resolution deadline at the new tier; make a valid complaint unresolved after a month major
+    and send it to the general manager (domain.md: Classification, seed 001); refresh the
+    deadline summaries of every case touched — one UPDATE, so each case's row is written once."""
+    months = setting("MAJOR_AFTER_MONTHS", 1)
+    cutoff = sa.literal(clock.local(now) - relativedelta(months=months), C.received_at.type)
+    due_major = sa.and_(major_candidate(), C.received_at <= cutoff)
+    if not missed and not session.scalar(sa.select(sa.func.count()).select_from(C).where(due_major)):
+        return
+    connection = session.connection()
+    _cases.drop(connection, checkfirst=True)
+    _cases.create(connection)
+    breached = sa.select(D.complaint_id.label("id"), sa.func.max(sa.case((D.escalates, 1), else_=0)).label("escalating")
+                         ).where(D.breached_at == _at(now)).group_by(D.complaint_id)
+    touched = sa.union_all(breached, sa.select(C.id, sa.literal(0)).where(due_major)).subquery()
+    touched = sa.select(touched.c.id, sa.func.max(touched.c.escalating).label("escalating")).group_by(touched.c.id
+                                                                                                       ).subquery()
+    escalates = sa.and_(touched.c.escalating == 1, C.tier < int(Tier.GENERAL_MANAGER), C.status.in_(OPEN))
+    session.execute(sa.insert(_cases).from_select(
+        ["complaint_id", "escalates", "made_major"],
+        sa.select(C.id, escalates, due_major).join(touched, touched.c.id == C.id)))
+
+    s = _cases.c
+    raised = sa.case((s.escalates, 1), else_=0)  # the escalation comes first: 1 tier, 1 version
+    escalated, made_major = session.execute(sa.select(sa.func.coalesce(sa.func.sum(raised), 0), sa.func.coalesce(
+        sa.func.sum(sa.case((s.made_major, 1), else_=0)), 0))).one()
+    # The events first, read from the case as it was: both kinds with their tiers and versions.
+    session.execute(sa.insert(ComplaintEvent).from_select(_EVENT_COLUMNS, sa.select(
+        C.id, _at(now), sa.null(), sa.literal(EventKind.AUTO_ESCALATED.name), C.status, C.status, C.tier, C.tier + 1,
+        sa.literal(""), C.version + 1).join(_cases, s.complaint_id == C.id).where(s.escalates)))
+    session.execute(sa.insert(ComplaintEvent).from_select(_EVENT_COLUMNS, sa.select(
+        C.id, _at(now), sa.null(), sa.literal(EventKind.MADE_MAJOR.name), C.status, C.status, C.tier + raised,
+        sa.literal(int(Tier.GENERAL_MANAGER)), sa.literal(""), C.version + raised + 1
+    ).join(_cases, s.complaint_id == C.id).where(s.made_major)))
+    _restart_resolution(session, now, sa.select(s.complaint_id).where(s.escalates))
+
+    pending = sa.and_(D.met_at.is_(None), D.cancelled_at.is_(None))
+    running = sa.and_(pending, D.breached_at.is_(None), D.paused_at.is_(None))
+    summary = (sa.select(s.complaint_id, s.escalates, s.made_major,
+                         sa.func.min(sa.case((running, D.due_at))).label("next_due_at"),
+                         sa.func.min(sa.case((sa.and_(pending, D.breached_at.is_not(None)), D.due_at)))
+                         .label("overdue_since"))
+               .select_from(_cases).outerjoin(D, D.complaint_id == s.complaint_id)
+               .group_by(s.complaint_id, s.escalates, s.made_major).subquery())
+    t = summary.c
+    # Leaving the tier clears the assignee (as a manual escalation does).
+    moved = sa.or_(t.escalates, sa.and_(t.made_major, C.tier < int(Tier.GENERAL_MANAGER)))
+    session.execute(sa.update(C).where(C.id == t.complaint_id).values(
+        tier=sa.case((t.made_major, int(Tier.GENERAL_MANAGER)), (t.escalates, C.tier + 1), else_=C.tier),
+        grade=sa.case((t.made_major, sa.literal(Grade.MAJOR, C.grade.type)), else_=C.grade),
+        escalated_at=sa.case((moved, _at(now)), else_=C.escalated_at),
+        assignee_id=sa.case((moved, None), else_=C.assignee_id),
+        version=C.version + sa.case((t.escalates, 1), else_=0) + sa.case((t.made_major, 1), else_=0),
+        updated_at=sa.case((sa.or_(t.escalates, t.made_major), _at(now)), else_=C.updated_at),
+        next_due_at=t.next_due_at, overdue_since=t.overdue_since,
+    ).execution_options(synchronize_session=False))
+    report.notifications += _notify(session, sa.select(s.complaint_id, sa.null().label("kind")).where(
+        sa.or_(s.escalates, s.made_major)), NotificationKind.ESCALATED, now)
+    _cases.drop(connection)
+    report.escalated += escalated
+    report.made_major += made_major
 
 
 def _restart_resolution(session, now, complaint_ids) -> None:
-    """A fresh resolution limit at the new tier, per policy (one due time per policy)."""
-    rows = sa.and_(D.kind == K.RESOLUTION, D.met_at.is_(None), D.cancelled_at.is_(None),
-                   D.complaint_id.in_(complaint_ids))
-    policy_ids = session.scalars(sa.select(D.policy_id).where(rows).distinct()).all()
-    if not policy_ids:
-        return
+    """A fresh resolution limit at the new tier, per policy (one due time per policy; there
+    are few resolution policies, so each gets one without reading the cases' rows first)."""
     calendar = WorkCalendar(session)
-    policies = {p.id: p for p in session.scalars(sa.select(DeadlinePolicy).where(DeadlinePolicy.id.in_(policy_ids)))}
-    due = {pid: due_after(now, p.amount, p.unit, calendar) for pid, p in policies.items()}
+    policies = session.scalars(sa.select(DeadlinePolicy).where(DeadlinePolicy.kind == K.RESOLUTION)).all()
+    if not policies:
+        return
+    due = {p.id: due_after(now, p.amount, p.unit, calendar) for p in policies}
     remind = {pid: remind_at(now, d) for pid, d in due.items()}
     typed = ComplaintDeadline.due_at.type
-    session.execute(sa.update(D).where(rows, D.policy_id.in_(list(due))).values(
+    session.execute(sa.update(D).where(
+        D.complaint_id.in_(complaint_ids), D.kind == K.RESOLUTION, D.met_at.is_(None), D.cancelled_at.is_(None),
+        D.policy_id.is_not(None)  # (a resolution row names a resolution policy)
+    ).values(
         starts_at=_at(now), breached_at=None, reminded_at=None, paused_at=None,
         due_at=sa.case({pid: sa.literal(d, typed) for pid, d in due.items()}, value=D.policy_id),
         remind_at=sa.case({pid: sa.literal(r, typed) for pid, r in remind.items()}, value=D.policy_id),
     ).execution_options(synchronize_session=False))
 
 
-def _one_month_rule(session, now, report) -> int:
-    """A valid complaint not resolved a month after registration becomes major and goes to
-    the general manager (domain.md: Classification, seed 001)."""
-    months = setting("MAJOR_AFTER_MONTHS", 1)
-    cutoff = clock.local(now) - relativedelta(months=months)
-    target = sa.and_(C.validity == Validity.VALID, C.status.in_(OPEN),
-                     C.received_at <= sa.literal(cutoff, C.received_at.type),
-                     sa.or_(C.grade.is_(None), C.grade != Grade.MAJOR))
-    # (INSERT … SELECT reports no row count on every driver: count first.)
-    count = session.scalar(sa.select(sa.func.count()).select_from(C).where(target))
-    if not count:
-        return 0
-    # The event first, with the same condition: both statements see one snapshot.
-    session.execute(sa.insert(ComplaintEvent).from_select(
-        ["complaint_id", "at", "actor_id", "kind", "from_status", "to_status", "from_tier", "to_tier", "note",
-         "version"],
-        sa.select(C.id, _at(now), sa.null(), sa.literal(EventKind.MADE_MAJOR.name), C.status, C.status, C.tier,
-                  sa.literal(int(Tier.GENERAL_MANAGER)), sa.literal(""), C.version + 1).where(target)))
-    made = sa.select(ComplaintEvent.complaint_id.label("complaint_id"), sa.null().label("kind")).where(
-        ComplaintEvent.kind == EventKind.MADE_MAJOR, ComplaintEvent.at == _at(now))
-    below_gm = C.tier < int(Tier.GENERAL_MANAGER)
-    session.execute(sa.update(C).where(C.id.in_(made.with_only_columns(ComplaintEvent.complaint_id))).values(
-        grade=Grade.MAJOR, version=C.version + 1, updated_at=_at(now),
-        assignee_id=sa.case((below_gm, None), else_=C.assignee_id),
-        escalated_at=sa.case((below_gm, _at(now)), else_=C.escalated_at),
-        tier=int(Tier.GENERAL_MANAGER)).execution_options(synchronize_session=False))
-    report.notifications += _notify(session, made, NotificationKind.ESCALATED, now)
-    return count
-
-
 def _notify(session, marked, kind: NotificationKind, now) -> int:
     """Tell the assignee and the leads of the case's tier about each (case, deadline kind) in
     `marked`: one INSERT … SELECT, one row per person and case. A missed arrival on site tells
     the office's supervisors and the general manager whatever the tier."""
-    m = marked.subquery()
+    m = marked.cte("marked", nesting=True)  # read once, whichever recipients it is joined to
     on_site = m.c.kind == K.ON_SITE if kind == NotificationKind.OVERDUE else sa.false()
     assignees = sa.select(C.assignee_id.label("user_id"), m.c.complaint_id, m.c.kind).join(
         C, C.id == m.c.complaint_id).where(C.assignee_id.is_not(None))
@@ -382,23 +404,6 @@ def _notify(session, marked, kind: NotificationKind, now) -> int:
         C, C.id == m.c.complaint_id).join(role_user, sa.true()).join(Role, Role.id == role_user.c.role_id).where(
         sa.or_(C.tier == int(Tier.GENERAL_MANAGER), on_site), Role.name == LEAD_ROLE[Tier.GENERAL_MANAGER])
     return notifications.send(session, sa.union(assignees, office_leads, managers), kind, now)
-
-
-def _refresh_summaries(session, now) -> None:
-    """refresh_summary() for every case this sweep touched, as one aggregate and one UPDATE."""
-    touched = sa.union(sa.select(D.complaint_id).where(D.breached_at == _at(now)),
-                       sa.select(C.id).where(C.escalated_at == _at(now))).subquery()
-    pending = sa.and_(D.met_at.is_(None), D.cancelled_at.is_(None))
-    running = sa.and_(pending, D.breached_at.is_(None), D.paused_at.is_(None))
-    summary = (sa.select(D.complaint_id,
-                         sa.func.min(sa.case((running, D.due_at))).label("next_due_at"),
-                         sa.func.min(sa.case((sa.and_(pending, D.breached_at.is_not(None)), D.due_at)))
-                         .label("overdue_since"))
-               .where(D.complaint_id.in_(sa.select(touched.c.complaint_id)))
-               .group_by(D.complaint_id).subquery())
-    session.execute(sa.update(C).where(C.id == summary.c.complaint_id).values(
-        next_due_at=summary.c.next_due_at, overdue_since=summary.c.overdue_since,
-    ).execution_options(synchronize_session=False))
 
 
 def overdue_clause(now: datetime):

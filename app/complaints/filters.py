@@ -1,20 +1,78 @@
-"""Row-level filters for complaint lists, detail pages and the API."""
+"""Row-level filters for complaint lists, detail pages and the API; and the clauses that say
+which cases a statistic counts, shared by the reports' counts and the list filters a count links
+to (so the list holds exactly the cases counted)."""
+import sqlalchemy as sa
 from flask_appbuilder.models.filters import BaseFilter
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
 
-from app.core import clock
+from app.core import clock, search
 from app.core.datamodel import ModelInterface
-from app.core.filters import FilterConverter
-from app.core.params import parse_datetime
+from app.core.filters import FilterConverter, _refuse
+from app.core.params import parse_datetime, parse_enum
 from app.core.permissions import (
     COMPLAINT_BASE_PERMISSIONS,
     METHOD_PERMISSIONS,
     RESOURCE_COMPLAINT,
 )
 from app.core.security import current_actor
+from app.deadlines.enums import DeadlineKind
 
 from .deadlines import on_time_clause, overdue_clause
+from .enums import EventKind
+from .models import Complainant, Complaint, ComplaintDeadline, ComplaintEvent
 from .workflow import due_today_clause, queue_clause, visible_clause
+
+# Repeat complaint: the same room and category again within 90 days (domain.md: Statistics).
+REPEAT_WINDOW_DAYS = 90
+# The complainant came back on the same case: an appeal, or "not satisfied" with the result.
+RETURN_EVENTS = (EventKind.APPEALED, EventKind.NOT_SATISFIED)
+
+
+def _days_before(column, days: int, dialect: str):
+    if dialect == "postgresql":
+        return column - sa.text(f"interval '{int(days)} days'")
+    return sa.func.datetime(column, f"-{int(days)} days")
+
+
+def repeat_clause(dialect: str, complainant):
+    """The case's room had a case of the same category in the 90 days before it (rooms left
+    empty are not compared). `complainant` is the case's complainant, joined in the query (an
+    alias of Complainant): with the room at hand the database looks up earlier cases by room
+    and category in one hash."""
+    earlier, earlier_by = aliased(Complaint), aliased(Complainant)
+    return sa.and_(complainant.room != "", (
+        sa.select(earlier.id)
+        .join(earlier_by, earlier_by.id == earlier.complainant_id)
+        .where(earlier_by.office_id == complainant.office_id, earlier_by.room == complainant.room,
+               earlier.category_id == Complaint.category_id, earlier.received_at < Complaint.received_at,
+               earlier.received_at >= _days_before(Complaint.received_at, REPEAT_WINDOW_DAYS, dialect))
+        .exists()))
+
+
+def came_back_clause():
+    """The complainant came back on the case: an appeal or "not satisfied" is in its log."""
+    return (sa.select(ComplaintEvent.id)
+            .where(ComplaintEvent.complaint_id == Complaint.id, ComplaintEvent.kind.in_(RETURN_EVENTS))
+            .exists())
+
+
+def deadline_met_in_time(deadline=ComplaintDeadline):
+    return sa.and_(deadline.met_at.is_not(None), deadline.met_at <= deadline.due_at)
+
+
+def deadline_decided(now, deadline=ComplaintDeadline):
+    """Met, or due and not met (a paused deadline is not decided)."""
+    return sa.or_(deadline.met_at.is_not(None), sa.and_(deadline.due_at <= now, deadline.paused_at.is_(None)))
+
+
+def deadline_clause(kind: DeadlineKind, condition):
+    """The case has a deadline of `kind` in force (not cancelled) meeting `condition` (one case
+    has at most one deadline of a kind)."""
+    d = ComplaintDeadline
+    return (sa.select(d.id)
+            .where(d.complaint_id == Complaint.id, d.kind == kind, d.cancelled_at.is_(None), condition)
+            .exists())
 
 
 class OfficeScopeFilter(BaseFilter):
@@ -90,16 +148,121 @@ class FilterOnOrAfter(BaseFilter):
         return query.filter(getattr(self.model, self.column_name) >= moment)
 
 
+def _searched_text(value) -> str:
+    if not isinstance(value, str):
+        _refuse(value)
+    return value.strip()
+
+
+class FilterDescriptionContains(BaseFilter):
+    """The description contains the text (case ignored), answered from the search index
+    (core.search): FAB's "contains" on the description, in the same place of its list."""
+
+    name = _l("Contains")
+    arg_name = "ct"
+
+    def apply(self, query, value):
+        text = _searched_text(value)
+        if not text:
+            return query
+        return query.filter(search.contains(search.dialect_of(query), Complaint.__table__,
+                                            [Complaint.description], text))
+
+
+class FilterComplainantContains(BaseFilter):
+    """The complainant's name, phone or room contains the text (case ignored), answered from
+    the search index (core.search)."""
+
+    name = _l("Name, phone or room contains")
+    arg_name = "ct"
+
+    def apply(self, query, value):
+        text = _searched_text(value)
+        if not text:
+            return query
+        matching = search.contains(search.dialect_of(query), Complainant.__table__,
+                                   [Complainant.name, Complainant.phone, Complainant.room], text)
+        return query.filter(Complaint.complainant_id.in_(sa.select(Complainant.id).where(matching)))
+
+
+class FilterIsEmpty(BaseFilter):
+    """No value set (a case not graded yet)."""
+
+    name = _l("Is empty")
+    arg_name = "empty"
+
+    def apply(self, query, value):
+        return query.filter(getattr(self.model, self.column_name).is_(None))
+
+
+class FilterRepeat(BaseFilter):
+    name = _l("Repeat complaint (same room and category within 90 days)")
+    arg_name = "repeat"
+
+    def apply(self, query, value):
+        by = aliased(Complainant)  # one case, one complainant: the join adds no rows
+        return query.join(by, by.id == Complaint.complainant_id).filter(repeat_clause(search.dialect_of(query), by))
+
+
+class FilterCameBack(BaseFilter):
+    name = _l("Came back on the same case (appeal or not satisfied)")
+    arg_name = "came_back"
+
+    def apply(self, query, value):
+        return query.filter(came_back_clause())
+
+
+class _DeadlineFilter(BaseFilter):
+    """The value names a deadline kind."""
+
+    def apply(self, query, value):
+        kind = parse_enum(DeadlineKind, value)
+        if kind is None:
+            _refuse(value)
+        return query.filter(deadline_clause(kind, self.condition()))
+
+
+class FilterDeadlineMetInTime(_DeadlineFilter):
+    name = _l("Met in time")
+    arg_name = "met_in_time"
+
+    def condition(self):
+        return deadline_met_in_time()
+
+
+class FilterDeadlineDecided(_DeadlineFilter):
+    name = _l("Met or due")
+    arg_name = "decided"
+
+    def condition(self):
+        return deadline_decided(clock.now())
+
+
 class ComplaintFilterConverter(FilterConverter):
     """The core's filters (each value read with the one parser), plus "is overdue / is not overdue" on the overdue column (FAB's screens
-    take no custom filters otherwise), and "on or after" on the time received (index 4, after
-    FAB's four)."""
+    take no custom filters otherwise), "on or after" on the time received (index 4, after
+    FAB's four), "is empty" on the grade (index 2), the indexed "contains" on the description
+    (FAB's place, index 2) and on the complainant (name, phone or room), and the reports'
+    figures: repeat complaints and returns on the events, met in time and decided on the
+    deadlines."""
 
     def convert(self, col_name):
         if col_name == "overdue_since":
             return [f(col_name, self.datamodel) for f in DEADLINE_FILTERS]
         if col_name == "received_at":
             return super().convert(col_name) + [FilterOnOrAfter(col_name, self.datamodel)]
+        if col_name == "grade":
+            return super().convert(col_name) + [FilterIsEmpty(col_name, self.datamodel)]
+        if col_name == "description":
+            filters = super().convert(col_name)
+            filters[2] = FilterDescriptionContains(col_name, self.datamodel)
+            return filters
+        if col_name == "complainant":
+            return [FilterComplainantContains(col_name, self.datamodel)]
+        if col_name == "events":
+            return [FilterRepeat(col_name, self.datamodel), FilterCameBack(col_name, self.datamodel)]
+        if col_name == "deadlines":
+            return [FilterDeadlineMetInTime(col_name, self.datamodel), FilterDeadlineDecided(col_name, self.datamodel)]
         return super().convert(col_name)
 
 

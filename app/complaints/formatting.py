@@ -19,7 +19,7 @@ FIELD_LABELS = {
     "plan_owner": _l("Plan owner"), "resolution": _l("Result"), "void_reason": _l("Void reason"),
     "acknowledged_at": _l("Receipt confirmed at"), "resolved_at": _l("Resolved at"), "closed_at": _l("Closed at"),
     "created_by": _l("Registered by"), "deadline_state": _l("Deadline"), "overdue_since": _l("Overdue"),
-    "next_due_at": _l("Next deadline"),
+    "next_due_at": _l("Next deadline"), "deadlines": _l("Deadlines"),
 }
 
 

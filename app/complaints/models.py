@@ -21,8 +21,10 @@ class Category(Model):
     name = sa.Column(sa.String(100), nullable=False)
     parent_id = sa.Column(sa.Integer, sa.ForeignKey("category.id", ondelete="RESTRICT"), index=True)
     # A parent with sub-types is not deleted (the foreign key refuses it): never unlink them.
+    # Joined two levels deep, so that a case's category comes with its parent (its name shows
+    # on every list row) in the case's own query.
     parent = relationship("Category", remote_side=[id], backref=backref("children", passive_deletes="all"),
-                          lazy="joined", join_depth=1)
+                          lazy="joined", join_depth=2)
     active = sa.Column(sa.Boolean, nullable=False, default=True)
     note = sa.Column(sa.String(200))
 
@@ -48,6 +50,10 @@ class Complainant(Model):
         sa.Index("ix_complainant_office_phone", "office_id", "phone"),
         # Repeat complaints compare rooms within an office (reports).
         sa.Index("ix_complainant_office_room", "office_id", "room"),
+        # Substring search on name, phone and room (core.search; on SQLite: complainant_fts).
+        sa.Index("ix_complainant_search_trgm", "name", "phone", "room", postgresql_using="gin",
+                 postgresql_ops={"name": "gin_trgm_ops", "phone": "gin_trgm_ops", "room": "gin_trgm_ops"},
+                 ).ddl_if(dialect="postgresql"),
     )
 
     def __str__(self):
@@ -66,6 +72,13 @@ class CaseCounter(Model):
     last = sa.Column(sa.Integer, nullable=False)
 
 
+# The conditions of the partial indexes over open and overdue cases. The queries state them in
+# the same words, with the states written into the SQL, so both databases use these indexes.
+OPEN = sa.text("status NOT IN ('CLOSED', 'VOIDED')")
+OVERDUE = sa.text("overdue_since IS NOT NULL")
+OPEN_NOT_OVERDUE = sa.text("status NOT IN ('CLOSED', 'VOIDED') AND overdue_since IS NULL")
+
+
 class Complaint(Model):
     """One complaint case and where it stands in the workflow."""
 
@@ -76,7 +89,7 @@ class Complaint(Model):
     # Lists show these on every row: load them in the list's own query.
     office = relationship(Office, lazy="joined")
     channel = sa.Column(enum_column(Channel), nullable=False, default=Channel.PHONE)
-    category_id = sa.Column(sa.Integer, sa.ForeignKey("category.id", ondelete="RESTRICT"), nullable=False, index=True)
+    category_id = sa.Column(sa.Integer, sa.ForeignKey("category.id", ondelete="RESTRICT"), nullable=False)
     category = relationship(Category, lazy="joined")
     urgency = sa.Column(enum_column(Urgency), nullable=False, default=Urgency.GENERAL, index=True)
     grade = sa.Column(enum_column(Grade), index=True)
@@ -116,7 +129,7 @@ class Complaint(Model):
     # Kept up to date from the case's deadlines, so lists sort, filter and colour by them:
     # the earliest running due time, and the due time of the oldest missed one still open.
     next_due_at = sa.Column(UTCDateTime, index=True)
-    overdue_since = sa.Column(UTCDateTime, index=True)
+    overdue_since = sa.Column(UTCDateTime)
 
     created_by_id = sa.Column(sa.Integer, sa.ForeignKey("ab_user.id", ondelete="RESTRICT"))
     created_by = relationship(User, foreign_keys=[created_by_id])
@@ -134,9 +147,38 @@ class Complaint(Model):
     # The workflow sets the version itself (one step per change); the UPDATE checks the old one.
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
     __table_args__ = (
-        # Queues, filters and the default order (newest first) each have an index.
-        sa.Index("ix_complaint_office_received", "office_id", "received_at"),
-        sa.Index("ix_complaint_received", "received_at"),
+        # Queues, filters and the default order (newest first) each have an index; those that
+        # serve an order end in id, the lists' tie-breaker, so no page sorts or skips rows.
+        sa.Index("ix_complaint_office_received", "office_id", "received_at", "id"),
+        sa.Index("ix_complaint_received", "received_at", "id"),
+        # The category filter (and the reports' drill-downs), per office and for all offices.
+        sa.Index("ix_complaint_office_category_received", "office_id", "category_id", "received_at", "id"),
+        sa.Index("ix_complaint_category_received", "category_id", "received_at", "id"),
+        # Open cases (a few percent of all): "my queue" in today's order (longest waiting
+        # first) and emergencies first by next deadline (urgency sorts EMERGENCY < GENERAL),
+        # per office and for all offices. Partial indexes end in the columns their condition
+        # and the queue read, so that SQLite answers from the index alone, as PostgreSQL does.
+        sa.Index("ix_complaint_open_office_received", "office_id", "received_at", "id", "tier", "assignee_id", "status",
+                 postgresql_where=OPEN, sqlite_where=OPEN),
+        sa.Index("ix_complaint_open_received", "received_at", "id", "tier", "assignee_id", "status",
+                 postgresql_where=OPEN, sqlite_where=OPEN),
+        sa.Index("ix_complaint_open_office_urgency_due", "office_id", "urgency", "next_due_at", "id", "status",
+                 postgresql_where=OPEN, sqlite_where=OPEN),
+        sa.Index("ix_complaint_open_urgency_due", "urgency", "next_due_at", "id", "status",
+                 postgresql_where=OPEN, sqlite_where=OPEN),
+        # Overdue cases, newest first (the "overdue" list and tile), and what is due next among
+        # the others (the "due today" tile).
+        sa.Index("ix_complaint_overdue_office_received", "office_id", "received_at", "id", "status", "overdue_since",
+                 postgresql_where=OVERDUE, sqlite_where=OVERDUE),
+        sa.Index("ix_complaint_overdue_received", "received_at", "id", "status", "overdue_since",
+                 postgresql_where=OVERDUE, sqlite_where=OVERDUE),
+        sa.Index("ix_complaint_due_office", "office_id", "next_due_at", "status", "overdue_since",
+                 postgresql_where=OPEN_NOT_OVERDUE, sqlite_where=OPEN_NOT_OVERDUE),
+        sa.Index("ix_complaint_due", "next_due_at", "status", "overdue_since",
+                 postgresql_where=OPEN_NOT_OVERDUE, sqlite_where=OPEN_NOT_OVERDUE),
+        # Substring search on the description (core.search; on SQLite: complaint_fts).
+        sa.Index("ix_complaint_description_trgm", "description", postgresql_using="gin",
+                 postgresql_ops={"description": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
         sa.Index("ix_complaint_office_status_tier", "office_id", "status", "tier"),
         sa.Index("ix_complaint_status_tier", "status", "tier"),
         sa.Index("ix_complaint_assignee_status", "assignee_id", "status"),
@@ -158,6 +200,24 @@ class Complaint(Model):
 
     def __repr__(self):
         return f"<Complaint {self.case_number} {self.status.name if self.status else None}>"
+
+
+def major_candidate():
+    """A valid complaint still open and not yet major: the one-month rule's candidates
+    (deadlines.py). Their partial index holds only these, so finding the ones a month old
+    costs the same however many cases are closed. The values are written into the SQL, as in
+    the index's condition: a planner matches the two only then (SQLite always, PostgreSQL in
+    a prepared statement's generic plan)."""
+    def written(value, column):
+        return sa.bindparam(None, value, type_=column.type, literal_execute=True, expanding=isinstance(value, list))
+
+    return sa.and_(Complaint.validity == written(Validity.VALID, Complaint.validity),
+                   Complaint.status.in_(written(Status.open_states(), Complaint.status)),
+                   sa.or_(Complaint.grade.is_(None), Complaint.grade != written(Grade.MAJOR, Complaint.grade)))
+
+
+sa.Index("ix_complaint_major_candidates", Complaint.received_at,
+         postgresql_where=major_candidate(), sqlite_where=major_candidate())
 
 
 class ComplaintEvent(Model):
@@ -235,6 +295,12 @@ class DeadlinePolicy(Model):
         return f"<DeadlinePolicy {self.kind.name} {self.amount} {self.unit.name}>"
 
 
+# Deadlines whose reminder has yet to go out: a missed or paused one leaves the index, so the
+# sweep reads only what it will remind.
+_REMINDER_DUE = ("met_at IS NULL AND cancelled_at IS NULL AND reminded_at IS NULL AND breached_at IS NULL "
+                 "AND paused_at IS NULL")
+
+
 class ComplaintDeadline(Model):
     """One deadline of one case: when it is due and what became of it."""
 
@@ -260,10 +326,14 @@ class ComplaintDeadline(Model):
         sa.Index("ix_deadline_pending_due", "due_at",
                  postgresql_where=sa.text("met_at IS NULL AND cancelled_at IS NULL AND breached_at IS NULL"),
                  sqlite_where=sa.text("met_at IS NULL AND cancelled_at IS NULL AND breached_at IS NULL")),
-        sa.Index("ix_deadline_pending_remind", "remind_at",
-                 postgresql_where=sa.text("met_at IS NULL AND cancelled_at IS NULL AND reminded_at IS NULL"),
-                 sqlite_where=sa.text("met_at IS NULL AND cancelled_at IS NULL AND reminded_at IS NULL")),
-        sa.Index("ix_deadline_breached", "breached_at"),
+        sa.Index("ix_deadline_pending_remind", "remind_at", postgresql_where=sa.text(_REMINDER_DUE),
+                 sqlite_where=sa.text(_REMINDER_DUE)),
+        # The sweep finds the deadlines it has just flagged or reminded (and a test of "not yet"
+        # never picks these indexes).
+        sa.Index("ix_deadline_breached", "breached_at", postgresql_where=sa.text("breached_at IS NOT NULL"),
+                 sqlite_where=sa.text("breached_at IS NOT NULL")),
+        sa.Index("ix_deadline_reminded", "reminded_at", postgresql_where=sa.text("reminded_at IS NOT NULL"),
+                 sqlite_where=sa.text("reminded_at IS NOT NULL")),
     )
 
     @property

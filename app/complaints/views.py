@@ -1,12 +1,13 @@
 """Complaint screens: the dashboard, my queue, the list, intake, the detail page with its
 timeline and actions; categories and deadline policies for administrators."""
 from flask import abort, flash, redirect, request, send_file, url_for
-from flask_appbuilder import IndexView, ModelView, expose, has_access
+from flask_appbuilder import IndexView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.widgets import ShowWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField
+from sqlalchemy.orm import joinedload
+from wtforms import SelectField, StringField
 
 from app.core import clock
 from app.core.enums import Tier
@@ -14,7 +15,8 @@ from app.core.extensions import db
 from app.core.filters import Interface
 from app.core.formatting import blank, enum_label, local_time, person_name, tier_label
 from app.core.forms import checkbox, enum_filter, enum_select
-from app.core.params import coerce_action_params
+from app.core.lists import ModelView
+from app.core.params import coerce_action_params, parse_id
 from app.core.permissions import (
     RESOURCE_CALENDAR,
     RESOURCE_CATEGORY,
@@ -87,14 +89,21 @@ class ComplaintView(ComplaintScope, ModelView):
     # Shown in the detail page's summary line rather than among its fields.
     summary_columns = ("case_number", "urgency", "tier", "status")
     plan_columns = ("plan_measures", "plan_deadline", "plan_owner")
+    # "events" and "deadlines" carry the reports' filters (repeat complaints, returns,
+    # deadlines met in time or decided), so a count on a report opens exactly its cases.
     search_columns = ["case_number", "overdue_since", "status", "tier", "category", "office", "urgency", "grade",
-                      "validity", "channel", "received_at", "description", "assignee", "respondent"]
+                      "validity", "channel", "received_at", "description", "complainant", "assignee", "respondent",
+                      "events", "deadlines"]
     search_form_extra_fields = {
         "status": enum_filter(Status), "urgency": enum_filter(Urgency), "grade": enum_filter(Grade),
         "validity": enum_filter(Validity), "channel": enum_filter(Channel),
         "tier": SelectField(choices=[(t.value, t.label) for t in Tier]),
         "overdue_since": SelectField(choices=[("1", "✓")]),
-    }
+        # Searched by name, phone or room (complaints/filters.py), never chosen from a list.
+        "complainant": StringField(FIELD_LABELS["complainant"]),
+        "events": SelectField(choices=[("1", "✓")]),
+        "deadlines": enum_filter(DeadlineKind),
+   }
     order_columns = ["case_number", "received_at", "urgency", "tier", "status"]
     # The list shows the complainant by name only; phone stays on the detail page (confidential).
     label_columns = FIELD_LABELS
@@ -228,10 +237,12 @@ class ComplaintView(ComplaintScope, ModelView):
 
     def _render_show(self, pk, prefill=None, open_action=None):
         actor = current_actor()
-        complaint = _load_or_404(actor, pk)
-        # Opening a case is reading what was sent about it.
-        notifications.mark_read_about(db.session, actor.user_id, complaint.id)
+        # Opening a case is reading what was sent about it (one's own notifications about the
+        # case named, read before the case is loaded: marking commits).
+        notifications.mark_read_about(db.session, actor.user_id, parse_id(pk))
+        complaint = _load_or_404(actor, pk, options=_SHOWN_PEOPLE)
         available = workflow.available_actions(actor, complaint)
+        staff = workflow.staff_choices(db.session, complaint)
         return self.render_template(
             self.show_template, pk=complaint.id, title=f"{self.show_title} {complaint.case_number}",
             widgets={"show": self._filled_fields_widget(complaint)},
@@ -240,8 +251,7 @@ class ComplaintView(ComplaintScope, ModelView):
             next_action=workflow.usual_next_action(complaint, available),
             may_edit=actor.may("write") and complaint.status not in workflow.FINAL,
             may_attach=actor.may("attach") and complaint.status not in workflow.FINAL,
-            assignees=workflow.staff_choices(db.session, complaint, tier=complaint.tier),
-            staff=workflow.staff_choices(db.session, complaint), me=actor.user_id,
+            assignees=workflow.at_tier(staff, complaint.tier), staff=staff, me=actor.user_id,
             prefill=prefill or {}, open_action=open_action, local_time=local_time,
         )
 
@@ -314,9 +324,13 @@ class DeadlinePolicyView(ModelView):
     search_form_extra_fields = {"kind": enum_filter(DeadlineKind)}
 
 
-def _load_or_404(actor, pk):
+# The detail page shows these people: load them with the case.
+_SHOWN_PEOPLE = (joinedload(Complaint.created_by), joinedload(Complaint.respondent), joinedload(Complaint.plan_owner))
+
+
+def _load_or_404(actor, pk, options=()):
     try:
-        return workflow.load(db.session, actor, pk)
+        return workflow.load(db.session, actor, pk, options=options)
     except workflow.NotFound:
         abort(404)
 

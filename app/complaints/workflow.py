@@ -18,7 +18,7 @@ from flask_babel import format_datetime, format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from app.core import clock
 from app.core.enums import Tier
@@ -76,8 +76,10 @@ def visible_clause(actor: Actor):
 
 
 def unfinished_clause():
-    """SQL condition: the case is neither closed nor voided."""
-    return Complaint.status.notin_([Status.CLOSED, Status.VOIDED])
+    """SQL condition: the case is neither closed nor voided. The states are written into the
+    SQL (not bound), so that both databases match it to the partial indexes over open cases."""
+    return Complaint.status.not_in(sa.bindparam("finished", [Status.CLOSED, Status.VOIDED], expanding=True,
+                                                literal_execute=True, type_=Complaint.status.type))
 
 
 def queue_clause(actor: Actor):
@@ -95,12 +97,13 @@ def due_today_clause(now: datetime):
                    Complaint.next_due_at < sa.literal(end_of_today, due))
 
 
-def load(session: Session, actor: Actor, complaint_id, for_update: bool = False) -> Complaint:
-    """Load a visible complaint or raise NotFound; optionally lock its row until commit."""
+def load(session: Session, actor: Actor, complaint_id, for_update: bool = False, options=()) -> Complaint:
+    """Load a visible complaint or raise NotFound; optionally lock its row until commit.
+    `options` are loader options (e.g. the people a detail page shows, in the same query)."""
     complaint_id = parse_id(complaint_id)
     if complaint_id is None:
         raise NotFound(_("Complaint not found."))
-    stmt = sa.select(Complaint).where(Complaint.id == complaint_id, visible_clause(actor))
+    stmt = sa.select(Complaint).where(Complaint.id == complaint_id, visible_clause(actor)).options(*options)
     if for_update:
         # Lock only the complaint row (its eager-loaded relations are outer joins).
         stmt = stmt.with_for_update(of=Complaint)
@@ -806,14 +809,18 @@ def timeline(session: Session, complaint: Complaint) -> list[ComplaintEvent]:
 
 def staff_choices(session: Session, complaint: Complaint, tier: int | None = None) -> list[User]:
     """The people offered to hold the case (assignee, plan owner): the active staff of its
-    office and the general managers, of one tier if given. Administrators may be named (the
-    workflow accepts all-office roles) but are not offered: they run the system, not cases."""
+    office and the general managers (those of `tier` only, when given). Administrators may be
+    named (the workflow accepts all-office roles) but are not offered: they run the system, not
+    cases."""
     members = sa.select(office_staff.c.user_id).where(office_staff.c.office_id == complaint.office_id)
     all_office = sa.select(User.id).join(User.roles).where(Role.name == ROLE_GENERAL_MANAGER)
     users = session.scalars(
         sa.select(User).where(User.active.is_(True), sa.or_(User.id.in_(members), User.id.in_(all_office)))
-        .options(selectinload(User.roles)).order_by(User.username)
+        .options(joinedload(User.roles)).order_by(User.username)
     ).unique().all()
-    if tier is not None:
-        users = [u for u in users if tier_of_roles(r.name for r in u.roles) == tier]
-    return users
+    return users if tier is None else at_tier(users, tier)
+
+
+def at_tier(users: list[User], tier: int) -> list[User]:
+    """The users whose roles handle `tier` (e.g. who may be assigned a case at that tier)."""
+    return [u for u in users if tier_of_roles(r.name for r in u.roles) == tier]

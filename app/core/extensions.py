@@ -25,3 +25,17 @@ def enforce_foreign_keys(engine: sa.Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def readers_never_block_writers(engine: sa.Engine) -> None:
+    """Put SQLite in write-ahead-log mode, where a long read (an export streaming for minutes)
+    does not stop others from saving, as on PostgreSQL; in its default mode a writer waits for
+    every reader to finish, then gives up with "database is locked"."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _write_ahead_log(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()

@@ -123,14 +123,35 @@ def _related(filter_, value):
     return filter_.datamodel.get_related_obj(filter_.column_name, value)
 
 
+def _foreign_key(filter_):
+    """The one column a many-to-one relation is stored in, or None."""
+    relation = filter_.model.__mapper__.relationships.get(filter_.column_name)
+    if relation is None or relation.direction is not sa.orm.MANYTOONE or len(relation.local_columns) != 1:
+        return None
+    return next(iter(relation.local_columns))
+
+
+def _related_id(filter_, value):
+    """The id `value` names (the row need not be read), or InvalidFilter."""
+    pk = None if isinstance(value, (list, tuple, dict)) else \
+        filter_.datamodel.get_related_interface(filter_.column_name).read_pk(value)
+    return pk if pk is not None else _refuse(value)
+
+
 class FilterRelationOneToManyEqual(sqla_filters.FilterRelationOneToManyEqual):
     def apply(self, query, value):
+        column = _foreign_key(self)
+        if column is not None:  # compared by id: no statement to read the related row
+            return query.filter(column == _related_id(self, value))
         query, field = get_field_setup_query(query, self.model, self.column_name)
         return query.filter(field == _related(self, value))
 
 
 class FilterRelationOneToManyNotEqual(sqla_filters.FilterRelationOneToManyNotEqual):
     def apply(self, query, value):
+        column = _foreign_key(self)
+        if column is not None:
+            return query.filter(sa.or_(column != _related_id(self, value), column.is_(None)))
         query, field = get_field_setup_query(query, self.model, self.column_name)
         return query.filter(field != _related(self, value))
 

@@ -7,14 +7,22 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 import sqlalchemy as sa
-from flask import abort, current_app, g, jsonify, request
+from flask import abort, current_app, g, has_request_context, jsonify, request
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_appbuilder.security import views as fab_views
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.forms import ResetPasswordForm
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.sqla.models import Role, User
+from flask_appbuilder.security.sqla.models import (
+    Group,
+    Permission,
+    PermissionView,
+    Role,
+    User,
+    ViewMenu,
+    assoc_permissionview_role,
+)
 from flask_appbuilder.security.views import RoleModelView, UserDBModelView
 from flask_appbuilder.utils.limit import Limit
 from flask_appbuilder.validators import PasswordComplexityValidator
@@ -22,13 +30,14 @@ from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
+from . import models  # noqa: F401  (User.offices, loaded with every user)
 from .extensions import db
 from .filters import Interface
-from .models import office_staff
+from .lists import ScaledList
 from .params import parse_id
 from .permissions import (
     ALL_OFFICE_ROLES,
@@ -87,7 +96,7 @@ def role_label(name: str) -> str:
 Role.__str__ = lambda role: role_label(role.name)
 
 
-class TranslatedRoleModelView(RoleModelView):
+class TranslatedRoleModelView(ScaledList, RoleModelView):
     """FAB's role screen, listing roles by their translated names (FAB's own role list
     widget prints raw names, so the plain list widget, which applies formatters, is used)."""
 
@@ -96,7 +105,7 @@ class TranslatedRoleModelView(RoleModelView):
     formatters_columns = {"name": role_label}
 
 
-class OfficeUserModelView(RefuseDeleteInUse, UserDBModelView):
+class OfficeUserModelView(ScaledList, RefuseDeleteInUse, UserDBModelView):
     """FAB's user screen, where administrators also set each staff member's offices, and every
     staff member's own profile (userinfo) with the change of their own password. A user that
     cases or their history name is deactivated, not deleted. (Groups are not used here.)"""
@@ -206,8 +215,76 @@ class ComplaintSecurityManager(SecurityManager):
         return jwt_manager
 
     def get_user_by_id(self, pk):
+        """The user with their roles, groups and offices, in one statement (every request
+        loads its user this way; the roles are not read again)."""
         pk = parse_id(pk)
-        return None if pk is None else super().get_user_by_id(pk)
+        if pk is None:
+            return None
+        return self.session.scalars(
+            sa.select(User).where(User.id == pk).options(
+                joinedload(User.roles), joinedload(User.groups).joinedload(Group.roles), joinedload(User.offices))
+        ).unique().one_or_none()
+
+    # Permission checks. FAB asks the database once per menu entry, button and action (a dozen
+    # and more per page); here every check of a request reads one set: the (permission,
+    # resource) pairs of the user's roles, loaded in one statement the first time the request
+    # needs it. Each request reads them afresh, so a change to roles or grants applies to the
+    # next request, in every worker.
+
+    def role_permissions(self, roles) -> frozenset:
+        """The (permission, resource) names granted to `roles` (database roles)."""
+        role_ids = tuple(sorted({role.id for role in roles}))
+        cache = g.setdefault("_role_permissions", {}) if has_request_context() else {}
+        if role_ids not in cache:
+            cache[role_ids] = frozenset() if not role_ids else frozenset(self.session.execute(
+                sa.select(Permission.name, ViewMenu.name)
+                .select_from(assoc_permissionview_role)
+                .join(PermissionView, PermissionView.id == assoc_permissionview_role.c.permission_view_id)
+                .join(Permission, Permission.id == PermissionView.permission_id)
+                .join(ViewMenu, ViewMenu.id == PermissionView.view_menu_id)
+                .where(assoc_permissionview_role.c.role_id.in_(role_ids))
+            ).tuples())
+        return cache[role_ids]
+
+    def _db_roles(self, roles):
+        return [role for role in roles if role.name not in self.builtin_roles]
+
+    def _has_view_access(self, user, permission_name: str, view_name: str) -> bool:
+        roles = self.get_user_roles(user)
+        if any(role.name in self.builtin_roles and self._has_access_builtin_roles(role, permission_name, view_name)
+               for role in roles):
+            return True
+        return (permission_name, view_name) in self.role_permissions(self._db_roles(roles))
+
+    def _get_user_permission_view_menus(self, user, permission_name: str, view_menus_name) -> set[str]:
+        roles = [self.get_public_role()] if user is None else self.get_user_roles(user)
+        roles = [role for role in roles if role is not None]
+        granted = self.role_permissions(self._db_roles(roles))
+        names = view_menus_name if view_menus_name is not None else {view for _perm, view in granted}
+        return {name for name in names
+                if (permission_name, name) in granted
+                or any(role.name in self.builtin_roles and self._has_access_builtin_roles(role, permission_name, name)
+                       for role in roles)}
+
+    def get_user_permissions(self, user) -> set[tuple[str, str]]:
+        roles = self.get_user_roles(user)
+        result = set(self.role_permissions(self._db_roles(roles)))
+        for role in roles:
+            if role.name in self.builtin_roles:
+                result.update(self.get_role_permissions(role))
+        return result
+
+    def is_item_public(self, permission_name, view_name):
+        role = self._public_role()
+        return role is not None and (permission_name, view_name) in self.role_permissions([role])
+
+    def _public_role(self):
+        # Anonymous pages (the login) check each menu entry too: read the public role once.
+        if not has_request_context():
+            return self.get_public_role()
+        if "_public_role" not in g:
+            g._public_role = self.get_public_role()
+        return g._public_role
 
     def reset_password(self, userid, password):
         # FAB's reset-password form takes the user's id from its address (?pk=…).
@@ -240,12 +317,8 @@ def tier_of_roles(role_names: Iterable[str]) -> int:
 def actor_for_user(session: Session, user: User, permissions: Iterable[str]) -> Actor:
     """Build an Actor from a FAB user and their permission names on the Complaint resource."""
     role_names = {r.name for r in user.roles}
-    if role_names & ALL_OFFICE_ROLES:
-        office_ids = None
-    else:
-        office_ids = frozenset(
-            session.scalars(sa.select(office_staff.c.office_id).where(office_staff.c.user_id == user.id))
-        )
+    # (The user's offices come with the user: get_user_by_id loads them in the same statement.)
+    office_ids = None if role_names & ALL_OFFICE_ROLES else frozenset(office.id for office in user.offices)
     return Actor(
         user_id=user.id,
         name=user.get_full_name() if hasattr(user, "get_full_name") else user.username,

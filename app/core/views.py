@@ -1,12 +1,12 @@
 """The offices screen (administrators), and what every administrators' screen of rows that
 cases refer to shares: deleting one in use is refused."""
-from flask_appbuilder import ModelView
 from flask_babel import lazy_gettext as _l
 
 from .extensions import db
 from .filters import Interface
 from .forms import checkbox
 from .integrity import refuse_delete_in_use
+from .lists import ModelView
 from .models import Office
 from .permissions import RESOURCE_OFFICE
 

@@ -1,7 +1,7 @@
 """The working-day calendar screens (administrators): days off the weekly pattern, confirmed
 years, and a year's whole arrangement entered at once."""
 from flask import flash, redirect, request, url_for
-from flask_appbuilder import ModelView, SimpleFormView
+from flask_appbuilder import SimpleFormView
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import gettext as _
@@ -14,6 +14,7 @@ from app.core import clock
 from app.core.extensions import db
 from app.core.filters import Interface
 from app.core.forms import checkbox
+from app.core.lists import ModelView
 from app.core.params import MAX_YEAR, MIN_YEAR
 from app.core.permissions import RESOURCE_CALENDAR
 from app.core.security import current_actor

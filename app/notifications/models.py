@@ -33,7 +33,11 @@ class Notification(Model):
         primaryjoin="and_(Notification.complaint_id == foreign(ComplaintDeadline.complaint_id), "
                     "Notification.deadline_kind == foreign(ComplaintDeadline.kind))")
 
-    __table_args__ = (sa.Index("ix_notification_user_unread", "user_id", "read_at"),)
+    __table_args__ = (
+        sa.Index("ix_notification_user_unread", "user_id", "read_at"),
+        # The inbox: one's own, newest first (id breaks ties).
+        sa.Index("ix_notification_user_created", "user_id", "created_at", "id"),
+    )
 
     @property
     def summary(self):

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.core import clock
+from app.core.lists import ListCount, bounded_count
 from app.core.security import Actor
 
 from .enums import NotificationKind
@@ -17,25 +18,34 @@ def send(session: Session, recipients: sa.Select, kind: NotificationKind, now: d
     NULL) — in one INSERT … SELECT; returns how many were sent."""
     at = sa.bindparam("sent_at", now, type_=Notification.created_at.type)
     rows = recipients.subquery()
-    sent = sa.select(sa.func.count(Notification.id)).where(Notification.created_at == at, Notification.kind == kind)
-    # (INSERT … SELECT reports no row count on every driver: count before and after.)
-    before = session.scalar(sent)
-    session.execute(sa.insert(Notification).from_select(
+    # The driver's row count of the INSERT: never a count over the notification table.
+    sent = session.execute(sa.insert(Notification).from_select(
         ["user_id", "complaint_id", "deadline_kind", "kind", "created_at"],
-        sa.select(rows.c[0], rows.c[1], rows.c[2], sa.literal(kind.name), at)))
-    return session.scalar(sent) - before
+        sa.select(rows.c[0], rows.c[1], rows.c[2], sa.literal(kind.name), at)
+    ).execution_options(preserve_rowcount=True)).rowcount
+    if sent < 0:
+        # SQLite counts only a statement that begins with INSERT: a CTE of `recipients` must
+        # be nested (cte(nesting=True)), not put in front of the INSERT.
+        raise RuntimeError("the database did not report how many notifications were sent")
+    return sent
 
 
-def unread_count(session: Session, user_id) -> int:
+# The navbar bell counts up to this many unread notifications, then shows "99+".
+UNREAD_LIMIT = 99
+
+
+def unread_count(session: Session, user_id) -> ListCount:
+    """The user's unread notifications, counted up to UNREAD_LIMIT (a partial index over
+    unread rows serves it, however many notifications the table holds)."""
     if user_id is None:
-        return 0
-    return session.scalar(sa.select(sa.func.count(Notification.id)).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None)))
+        return ListCount(0, UNREAD_LIMIT)
+    return bounded_count(session, sa.select(Notification.id).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)), UNREAD_LIMIT)
 
 
 def mark_read_about(session: Session, user_id, complaint_id: int) -> None:
     """Mark the user's notifications about one case read: they have opened the case."""
-    if user_id is None:
+    if user_id is None or complaint_id is None:
         return
     read = session.execute(sa.update(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None), Notification.complaint_id == complaint_id,

@@ -1,6 +1,6 @@
 """My notifications: the inbox, marking read, and the unread count in the navbar."""
-from flask import redirect, url_for
-from flask_appbuilder import ModelView, expose, has_access
+from flask import g, redirect, url_for
+from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext as _
@@ -10,6 +10,7 @@ from markupsafe import Markup
 from app.core.extensions import db
 from app.core.filters import Interface
 from app.core.formatting import enum_label, local_time
+from app.core.lists import ModelView
 from app.core.permissions import RESOURCE_NOTIFICATION
 from app.core.security import current_actor
 
@@ -80,6 +81,9 @@ def init_navbar(app) -> None:
     @app.context_processor
     def _unread_notifications():
         def unread_notifications():
-            return rules.unread_count(db.session, current_actor().user_id)
+            # Counted once per request, however many places of the page show it.
+            if "_unread_notifications" not in g:
+                g._unread_notifications = rules.unread_count(db.session, current_actor().user_id)
+            return g._unread_notifications
 
         return {"unread_notifications": unread_notifications}

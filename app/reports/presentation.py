@@ -35,10 +35,38 @@ def count(n: int | None) -> str:
 
 
 @dataclass
-class Cell:
+class Part:
+    """A piece of a cell's text; a count with the complaint list's filters of its cases is a
+    link to them."""
+
     text: str
+    filters: list | None = None
+
+
+@dataclass
+class Cell:
+    """A table cell: its text in parts (several counts can share a cell, each with its own
+    link) and whether it meets its target."""
+
+    parts: list
     met: bool | None = None
-    filters: list | None = None  # the complaint list's filters, for a link
+
+    @property
+    def text(self) -> str:
+        return "".join(part.text for part in self.parts)
+
+    @property
+    def filters(self) -> list | None:
+        """The filters of a cell that is one count (None otherwise)."""
+        return self.parts[0].filters if len(self.parts) == 1 else None
+
+
+def plain(text: str, met: bool | None = None) -> Cell:
+    return Cell([Part(text)], met)
+
+
+def counted_cell(n: int, filters: list | None, met: bool | None = None) -> Cell:
+    return Cell([Part(str(n), filters)], met)
 
 
 @dataclass
@@ -76,8 +104,8 @@ def figure_rows(report: Report) -> list[Row]:
 
     def counted(key, label, attr, figure, target=""):
         return Row(key, str(label), [
-            Cell(str(getattr(f, attr)), meets(key, getattr(f, attr)) if target else None,
-                 case_filters(period, f.office_id, figure=figure))
+            counted_cell(getattr(f, attr), case_filters(period, f.office_id, figure=figure),
+                         meets(key, getattr(f, attr)) if target else None)
             for f in per], target=target)
 
     def rate(key, label, get, target, note=""):
@@ -85,21 +113,37 @@ def figure_rows(report: Report) -> list[Row]:
         for f in per:
             value = get(f)
             share = value.value if isinstance(value, Rate) else None
-            cells.append(Cell(percent(share), meets(key, share)))
+            cells.append(plain(percent(share), meets(key, share)))
         return Row(key, str(label), cells, target=target, note=note)
 
+    def on_time(kind):
+        """The rate with its counts: met in time / decided, each opening its cases."""
+        cells = []
+        for f in per:
+            rate_ = f.on_time.get(kind)
+            if rate_ is None or rate_.value is None:
+                cells.append(plain(DASH))
+                continue
+            cells.append(Cell([
+                Part(percent(rate_.value) + " ("),
+                Part(str(rate_.numerator), case_filters(period, f.office_id, met_in_time=kind)), Part("/"),
+                Part(str(rate_.denominator), case_filters(period, f.office_id, decided=kind)), Part(")")],
+                meets("on_time_rate", rate_.value)))
+        return Row("on_time_rate", _("On-time rate: %(kind)s", kind=kind.label), cells, target="100 %",
+                   note=str(_l("In brackets: deadlines met in time / deadlines met or due.")) if kind is first_kind
+                   else "")
+
+    first_kind = next(iter(DeadlineKind))
     rows = [
         counted("received", _l("Complaints received"), "received", "received"),
         counted("resolved", _l("Cases resolved"), "resolved", "resolved"),
         counted("open", _l("Still open"), "open", "open"),
         counted("overdue", _l("Overdue now"), "overdue", "overdue", target="0"),
-        Row("resolve_avg", str(_l("Average time to resolve")), [Cell(hours(f.resolve_avg_seconds)) for f in per]),
+        Row("resolve_avg", str(_l("Average time to resolve")), [plain(hours(f.resolve_avg_seconds)) for f in per]),
         Row("resolve_p90", str(_l("Time to resolve, 90th percentile")),
-            [Cell(hours(f.resolve_p90_seconds)) for f in per]),
+            [plain(hours(f.resolve_p90_seconds)) for f in per]),
     ]
-    for kind in DeadlineKind:
-        rows.append(rate("on_time_rate", _("On-time rate: %(kind)s", kind=kind.label),
-                         lambda f, kind=kind: f.on_time.get(kind), "100 %"))
+    rows += [on_time(kind) for kind in DeadlineKind]
     rows += [
         rate("return_visit_rate", _l("Return-visit rate"), lambda f: f.return_visit_rate, "100 %",
              note=str(_l("Counted from the return visit recorded on each resolved case."))),
@@ -107,10 +151,9 @@ def figure_rows(report: Report) -> list[Row]:
              note=str(_l("Shown once return-visit data is online."))),
         counted("valid", _l("Valid complaints"), "valid", "valid"),
         rate("valid_rate", _l("Valid complaint rate (of households)"), lambda f: f.valid_rate, "< 1 %"),
-        Row("repeats", str(_l("Repeat complaints (same room and category within 90 days)")),
-            [Cell(str(f.repeats)) for f in per]),
-        Row("returns", str(_l("Complainant came back on the same case (appeal or not satisfied)")),
-            [Cell(str(f.returns)) for f in per]),
+        counted("repeats", _l("Repeat complaints (same room and category within 90 days)"), "repeats", "repeats"),
+        counted("returns", _l("Complainant came back on the same case (appeal or not satisfied)"), "returns",
+                "returns"),
     ]
     return rows
 
@@ -124,7 +167,7 @@ def breakdown_tables(report: Report) -> list[Table]:
     def table(title, keys, get, filters_for):
         t = Table(str(title), names)
         for key, label in keys:
-            cells = [Cell(str(get(f).get(key, 0)), None, case_filters(period, oid, **filters_for(key)))
+            cells = [counted_cell(get(f).get(key, 0), case_filters(period, oid, **filters_for(key)))
                      for oid, f in per]
             t.rows.append(Row(str(key), str(label), cells))
         return t
@@ -135,15 +178,26 @@ def breakdown_tables(report: Report) -> list[Table]:
     for row, (_cid, _name, _n, share) in zip(category_table.rows, pareto):
         row.note = percent(share)
     grade_keys = [(g, g.label) for g in Grade] + [(None, _l("Not graded"))]
-    tables = [
+    return [
         category_table,
         table(_l("By channel"), [(c, c.label) for c in Channel], lambda f: f.by_channel, lambda k: {"channel": k}),
-        table(_l("By grade"), grade_keys, lambda f: f.by_grade, lambda k: {"grade": k}),
+        table(_l("By grade"), grade_keys, lambda f: f.by_grade, lambda k: {"grade": k if k is not None else "none"}),
     ]
-    # "Not graded" has no list filter: its cell carries no link.
-    for cell in tables[2].rows[-1].cells:
-        cell.filters = None
-    return tables
+
+
+def office_table(report: Report) -> Table:
+    """Received per office (each count opening its cases) beside the office's households."""
+    t = Table(str(_l("By office")), [str(_l("Complaints received")), str(_l("Households"))])
+    received = next(row for row in figure_rows(report) if row.key == "received")
+    for f, cell in zip(report.offices, received.cells):
+        t.rows.append(Row(str(f.office_id), f.name, [cell, plain(str(f.households or DASH))]))
+    return t
+
+
+def on_time_table(report: Report) -> Table:
+    """The on-time rate of each deadline, per office column (the figures' own rows)."""
+    return Table(str(_l("On-time rate by deadline")), [name for _oid, name in columns(report)],
+                 [row for row in figure_rows(report) if row.key == "on_time_rate"])
 
 
 def trend_table(report: Report) -> Table:
@@ -152,9 +206,14 @@ def trend_table(report: Report) -> Table:
     t = Table(str(_l("Trend by month")), [name for _oid, name in cols])
     for month, cells in report.trend:
         period = Period.month(month.year, month.month)
-        t.rows.append(Row(month.strftime("%Y-%m"), month.strftime("%Y-%m"), [
-            Cell(f"{cells[oid][0]} / {cells[oid][1]} / {cells[oid][2]}", None, case_filters(period, oid))
-            for oid, _name in cols]))
+        row = Row(month.strftime("%Y-%m"), month.strftime("%Y-%m"), [])
+        for oid, _name in cols:
+            received, resolved, valid = cells[oid]
+            row.cells.append(Cell([
+                Part(str(received), case_filters(period, oid)), Part(" / "),
+                Part(str(resolved), case_filters(period, oid, figure="resolved")), Part(" / "),
+                Part(str(valid), case_filters(period, oid, figure="valid"))]))
+        t.rows.append(row)
     return t
 
 
@@ -193,7 +252,7 @@ def charts(report: Report, link) -> list[dict]:
          "series": [{"name": str(_l("On-time rate")), "data": [
              None if total.on_time.get(k) is None or total.on_time[k].value is None
              else round(total.on_time[k].value * 100, 1) for k in DeadlineKind]}],
-         "links": []},
+         "links": [link(case_filters(period, office_id, decided=k)) for k in DeadlineKind]},
     ]
 
 

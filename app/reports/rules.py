@@ -16,17 +16,17 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import User
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from app.complaints.deadlines import overdue_clause
-from app.complaints.enums import EventKind, Status, Validity
-from app.complaints.models import (
-    Category,
-    Complainant,
-    Complaint,
-    ComplaintDeadline,
-    ComplaintEvent,
+from app.complaints.enums import Status, Validity
+from app.complaints.filters import (
+    came_back_clause,
+    deadline_decided,
+    deadline_met_in_time,
+    repeat_clause,
 )
+from app.complaints.models import Category, Complainant, Complaint, ComplaintDeadline
 from app.complaints.workflow import visible_clause
 from app.core import clock
 from app.core.formatting import person_name
@@ -35,10 +35,6 @@ from app.core.security import Actor
 
 RESOLVED_STATES = (Status.RESOLVED, Status.CONFIRMED, Status.CLOSED)
 OPEN_STATES = tuple(Status.open_states())
-# Repeat complaint: the same room and category again within 90 days (issue 9; domain.md: Statistics).
-REPEAT_WINDOW_DAYS = 90
-# The complainant came back on the same case: an appeal, or "not satisfied" with the result.
-RETURN_EVENTS = (EventKind.APPEALED, EventKind.NOT_SATISFIED)
 TREND_MONTHS = 12
 
 # Targets and where they come from: (comparison, threshold as a fraction).
@@ -311,11 +307,10 @@ def _resolve_p90(session, cohort, per_office, total):
 
 def _on_time(session, cohort, per_office, total, now):
     """Per deadline kind: deadlines met in time / deadlines decided (met, or due and not met,
-    and not paused). Cancelled deadlines no longer apply and are not counted."""
+    and not paused). Cancelled deadlines no longer apply and are not counted. A case has at
+    most one deadline of a kind, so these count cases too (the lists they link to)."""
     d = ComplaintDeadline
-    decided = sa.or_(d.met_at.is_not(None), sa.and_(d.due_at <= now, d.paused_at.is_(None)))
-    stmt = (sa.select(Complaint.office_id, d.kind,
-                      _count_if(sa.and_(d.met_at.is_not(None), d.met_at <= d.due_at)), _count_if(decided))
+    stmt = (sa.select(Complaint.office_id, d.kind, _count_if(deadline_met_in_time(d)), _count_if(deadline_decided(now, d)))
             .join(Complaint, Complaint.id == d.complaint_id)
             .where(cohort, d.cancelled_at.is_(None))
             .group_by(Complaint.office_id, d.kind))
@@ -340,36 +335,16 @@ def _breakdowns(session, cohort, per_office, total):
 
 def _repeats(session, cohort, per_office, total):
     """Repeat complaints: a case whose room had a case of the same category in the 90 days
-    before it (rooms left empty are not compared); and cases the complainant came back on."""
-    earlier, earlier_by = aliased(Complaint), aliased(Complainant)
-    window = _minus_days(session, Complaint.received_at, REPEAT_WINDOW_DAYS)
-    same_room_before = (sa.select(earlier.id)
-                        .join(earlier_by, earlier_by.id == earlier.complainant_id)
-                        .where(earlier_by.office_id == Complainant.office_id, earlier_by.room == Complainant.room,
-                               earlier.category_id == Complaint.category_id,
-                               earlier.received_at < Complaint.received_at, earlier.received_at >= window)
-                        .exists())
-    stmt = (sa.select(Complaint.office_id, sa.func.count(Complaint.id))
-            .join(Complainant, Complainant.id == Complaint.complainant_id)
-            .where(cohort, Complainant.room != "", same_room_before)
-            .group_by(Complaint.office_id))
-    for office_id, n in session.execute(stmt):
-        per_office[office_id].repeats = n
-        total.repeats += n
-    came_back = (sa.select(ComplaintEvent.id)
-                 .where(ComplaintEvent.complaint_id == Complaint.id, ComplaintEvent.kind.in_(RETURN_EVENTS))
-                 .exists())
-    stmt = sa.select(Complaint.office_id, sa.func.count(Complaint.id)).where(cohort, came_back) \
-        .group_by(Complaint.office_id)
-    for office_id, n in session.execute(stmt):
-        per_office[office_id].returns = n
-        total.returns += n
-
-
-def _minus_days(session, column, days):
-    if session.get_bind().dialect.name == "postgresql":
-        return column - sa.text(f"interval '{int(days)} days'")
-    return sa.func.datetime(column, f"-{int(days)} days")
+    before it (rooms left empty are not compared); and cases the complainant came back on.
+    The clauses are the complaint list's filters of the same name."""
+    repeats = (sa.select(Complaint.office_id, sa.func.count(Complaint.id))
+               .join(Complainant, Complainant.id == Complaint.complainant_id)
+               .where(cohort, repeat_clause(session.get_bind().dialect.name, Complainant)))
+    returns = sa.select(Complaint.office_id, sa.func.count(Complaint.id)).where(cohort, came_back_clause())
+    for attribute, stmt in (("repeats", repeats), ("returns", returns)):
+        for office_id, n in session.execute(stmt.group_by(Complaint.office_id)):
+            setattr(per_office[office_id], attribute, n)
+            setattr(total, attribute, getattr(total, attribute) + n)
 
 
 def monthly_trend(session: Session, actor: Actor, period: Period, office_ids: list[int]) -> list:
@@ -450,7 +425,9 @@ def accountability_filters(user_id: int, year: int) -> list[tuple[str, str]]:
 def case_filters(period: Period, office_id: int | None = None, **what) -> list[tuple[str, str]]:
     """The complaint list's URL filters selecting exactly the cases behind one figure:
     received in `period`, in `office_id` (or every office in scope), and one of
-    figure="received|resolved|open|overdue|valid", category=id, channel=Channel, grade=Grade."""
+    figure="received|resolved|open|overdue|valid|repeats|returns", category=id,
+    channel=Channel, grade=Grade or "none" (not graded), and met_in_time= or decided=DeadlineKind
+    (the cases whose deadline of that kind was met in time, or met or due)."""
     args = list(period.list_filters())
     if office_id is not None:
         args.append(("_flt_0_office", str(office_id)))
@@ -463,10 +440,20 @@ def case_filters(period: Period, office_id: int | None = None, **what) -> list[t
         args.append(("_flt_0_overdue_since", "1"))
     elif figure == "valid":
         args.append(("_flt_0_validity", Validity.VALID.name))
+    elif figure == "repeats":
+        args.append(("_flt_0_events", "1"))
+    elif figure == "returns":
+        args.append(("_flt_1_events", "1"))
     if what.get("category") is not None:
         args.append(("_flt_0_category", str(what["category"])))
     if what.get("channel") is not None:
         args.append(("_flt_0_channel", what["channel"].name))
-    if what.get("grade") is not None:
+    if what.get("grade") == "none":
+        args.append(("_flt_2_grade", "1"))
+    elif what.get("grade") is not None:
         args.append(("_flt_0_grade", what["grade"].name))
+    if what.get("met_in_time") is not None:
+        args.append(("_flt_0_deadlines", what["met_in_time"].name))
+    if what.get("decided") is not None:
+        args.append(("_flt_1_deadlines", what["decided"].name))
     return args

@@ -15,7 +15,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_appbuilder import BaseView, ModelView, expose, has_access
+from flask_appbuilder import BaseView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
@@ -27,6 +27,7 @@ from app.core import clock
 from app.core.errors import InvalidInput
 from app.core.extensions import db
 from app.core.formatting import local_time, person_name
+from app.core.lists import ModelView
 from app.core.params import MAX_YEAR, MIN_YEAR, parse_id
 from app.core.permissions import (
     PERMISSION_EXPORT,
@@ -86,18 +87,26 @@ def _download(kind: str, file_format: str, headers, rows, title: str, personal_d
     """Record the export and stream the file: the download starts with the first bytes."""
     if file_format not in export.FORMATS:
         abort(404)
-    record_id = export.start_record(db.session, current_actor().user_id, kind, file_format,
-                                    request.query_string.decode("utf-8", "replace"), personal_data)
-    engine = db.engine
-    stamp = clock.local(clock.now()).strftime("%Y%m%d-%H%M")
-    body = export.recorded_stream(engine, record_id, file_format, headers, rows, title)
-    mimetype = export.CSV_MIMETYPE if file_format == "csv" else export.XLSX_MIMETYPE
-    return Response(stream_with_context(body), mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{kind}-{stamp}.{file_format}"',
-        "Cache-Control": "no-store",
-        # Proxies must pass the stream on as it comes, not collect it first.
-        "X-Accel-Buffering": "no",
-    })
+    give_back = export.take_slot(current_app)
+    try:
+        record_id = export.start_record(db.session, current_actor().user_id, kind, file_format,
+                                        request.query_string.decode("utf-8", "replace"), personal_data)
+        engine = db.engine
+        stamp = clock.local(clock.now()).strftime("%Y%m%d-%H%M")
+        body = export.recorded_stream(engine, record_id, file_format, headers, rows, title, give_back)
+        mimetype = export.CSV_MIMETYPE if file_format == "csv" else export.XLSX_MIMETYPE
+        response = Response(stream_with_context(body), mimetype=mimetype, headers={
+            "Content-Disposition": f'attachment; filename="{kind}-{stamp}.{file_format}"',
+            "Cache-Control": "no-store",
+            # Proxies must pass the stream on as it comes, not collect it first.
+            "X-Accel-Buffering": "no",
+        })
+    except BaseException:
+        give_back()
+        raise
+    # The slot comes back when the stream ends, and when the server closes a response it never read.
+    response.call_on_close(give_back)
+    return response
 
 
 class ReportView(BaseView):
@@ -121,7 +130,8 @@ class ReportView(BaseView):
             template, report=report, period=period, office_id=office_id,
             offices=rules.scope_offices(db.session, actor), columns=presentation.columns(report),
             figure_rows=presentation.figure_rows(report), tables=presentation.breakdown_tables(report),
-            trend=presentation.trend_table(report), charts=presentation.charts(report, _cases_link),
+            trend=presentation.trend_table(report), office_table=presentation.office_table(report),
+            on_time_table=presentation.on_time_table(report), charts=presentation.charts(report, _cases_link),
             pareto=report.pareto(), cases_link=_cases_link, may_export=may_export(),
             percent=presentation.percent, **context)
 
@@ -140,9 +150,12 @@ class ReportView(BaseView):
     @expose("/monthly/")
     @has_access
     def monthly_current(self):
-        """The last complete month's report (the one the general manager receives)."""
+        """The report of the month chosen (`month`, YYYY-MM), by default the last complete
+        month's (the one the general manager receives)."""
         last = (clock.local(clock.now()).date().replace(day=1) - timedelta(days=1)).replace(day=1)
-        return redirect(url_for(".monthly", year=last.year, month=last.month, **request.args))
+        chosen = _month(request.args.get("month"), last)
+        office = {"office": request.args["office"]} if request.args.get("office") else {}
+        return redirect(url_for(".monthly", year=chosen.year, month=chosen.month, **office))
 
     @expose("/monthly/<int:year>/<int:month>")
     @has_access
@@ -151,9 +164,11 @@ class ReportView(BaseView):
         if not (MIN_YEAR <= year <= MAX_YEAR and 1 <= month <= 12):
             abort(404)
         period = rules.Period.month(year, month)
+        previous = rules.Period.month(year - (month == 1), (month - 2) % 12 + 1)
+        following = rules.Period.month(year + (month == 12), month % 12 + 1)
         return self._render_report("reports/monthly.html", period, title=_("Monthly complaint statistics"),
-                                   previous=rules.Period.month(year - (month == 1), (month - 2) % 12 + 1),
-                                   following=rules.Period.month(year + (month == 12), month % 12 + 1),
+                                   previous=previous if previous.start.year >= MIN_YEAR else None,
+                                   following=following if following.start.year <= MAX_YEAR else None,
                                    printed_at=local_time(clock.now()))
 
     @expose("/accountability")

@@ -8,6 +8,8 @@ the end). A sheet that is full (1,048,576 rows, the header included) continues o
 known — the order of the parts inside a zip does not matter to readers."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 from typing import Callable, Iterable, Iterator
 from xml.sax.saxutils import quoteattr
@@ -19,8 +21,6 @@ SHEET_MAX_ROWS = 1_048_576
 COMPRESS_LEVEL = 1
 # Characters XML 1.0 does not allow (control characters other than tab, LF, CR): dropped.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# A carriage return kept as a reference: XML readers turn a literal one into a line feed.
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -78,10 +78,20 @@ def sheet_title(title: str, number: int) -> str:
     return clean if number == 1 else f"{clean} {number}"
 
 
+def xml_safe(text: str) -> str:
+    """`text` without the characters XML cannot hold."""
+    return _ILLEGAL.sub("", text) if _ILLEGAL.search(text) else text
+
+
 def _text(value: str) -> str:
     if _ILLEGAL.search(value):
         value = _ILLEGAL.sub("", value)
-    return value.translate(_ESCAPES)
+    return _escaped(value)
+
+
+def _escaped(text: str) -> str:
+    # A carriage return kept as a reference: XML readers turn a literal one into a line feed.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 def _cell(value) -> str:
@@ -92,19 +102,93 @@ def _cell(value) -> str:
     return f'<c t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>'
 
 
-def _rows_xml(rows: Iterable, first: int) -> str:
-    """Rows numbered from `first`; the cells of text rows without a per-cell function call
-    for the common case (all text)."""
+_INLINE = '<c t="inlineStr"><is><t xml:space="preserve">'
+_INLINE_END = "</t></is></c>"
+# Within a batch of text rows, cells are joined by NUL and rows by \x01 to escape the whole
+# batch with a few passes over one string; both are characters no cell may hold in XML.
+_CELL, _ROW = "\x00", "\x01"
+_ILLEGAL_BUT_SEPARATORS = re.compile(r"[\x02-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _text_rows_xml(rows: list, first: int) -> str | None:
+    """Rows of text only, numbered from `first`, escaped a whole batch at a time (a few C-level
+    passes over one string instead of one Python call per cell); None when a cell is not text
+    or holds a separator (then `_rows_xml` goes cell by cell)."""
+    try:
+        joined = _ROW.join([_CELL.join(row) for row in rows])
+    except TypeError:  # a number or None among the cells
+        return None
+    cells = sum(map(len, rows))
+    if joined.count(_CELL) != cells - len(rows) or joined.count(_ROW) != len(rows) - 1:
+        return None
+    if _ILLEGAL_BUT_SEPARATORS.search(joined):
+        joined = _ILLEGAL_BUT_SEPARATORS.sub("", joined)
+    joined = _escaped(joined).replace(_CELL, _INLINE_END + _INLINE)
+    xml = "".join([f'<row r="{n}">{_INLINE}{row}{_INLINE_END}</row>'
+                   for n, row in enumerate(joined.split(_ROW), first)])
+    return xml.replace(_INLINE + _INLINE_END, "<c/>")
+
+
+# Rows as PostgreSQL's COPY writes them for a sheet (export.ComplaintRows.copied_batches): CSV
+# in UTF-8 with \x01 between cells and \x02 as the quote (a cell is quoted when it holds a line
+# break, or one of these two), a line feed after each row.
+COPY_DELIMITER_SQL, COPY_QUOTE_SQL = "\\x01", "\\x02"
+_INLINE_BYTES, _INLINE_END_BYTES = _INLINE.encode(), _INLINE_END.encode()
+_BYTE_ESCAPES = ((b"&", b"&amp;"), (b"<", b"&lt;"), (b">", b"&gt;"), (b"\r", b"&#13;"))
+# Control bytes XML cannot hold, the quote among them (\x01 and \x03 separate cells and rows).
+_DROPPED_BYTES = bytes([2, *range(4, 9), 11, 12, *range(14, 32)])
+
+
+class CopiedRows(list):
+    """A batch of rows of `columns` cells as COPY wrote them (see above); a slice is one too."""
+
+    def __init__(self, rows=(), columns: int = 0):
+        super().__init__(rows)
+        self.columns = columns
+
+    def __getitem__(self, index):
+        item = super().__getitem__(index)
+        return CopiedRows(item, self.columns) if isinstance(index, slice) else item
+
+    def parsed(self) -> list[list[str]]:
+        text = b"".join(self).decode("utf-8")
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter="\x01", quotechar="\x02"))
+
+
+def _copied_rows_xml(rows: CopiedRows, first: int) -> bytes | None:
+    """The XML of rows as COPY wrote them, numbered from `first`, made with a few passes over
+    the batch's bytes (the markup characters are ASCII, never inside a UTF-8 sequence): rows
+    are joined by \\x03 after their line feed (a line break inside a cell stays one), the
+    quotes and other control bytes dropped. None when a cell held a separator or a character
+    XML cannot hold that is not a control byte (then the rows are read as CSV)."""
+    joined = b"\x03".join(rows).translate(None, _DROPPED_BYTES)
+    if joined.count(b"\x01") != len(rows) * (rows.columns - 1) or joined.count(b"\x03") != len(rows) - 1 \
+            or b"\xef\xbf\xbe" in joined or b"\xef\xbf\xbf" in joined:  # U+FFFE, U+FFFF
+        return None
+    for character, escaped in _BYTE_ESCAPES:
+        if character in joined:
+            joined = joined.replace(character, escaped)
+    joined = joined.replace(b"\x01", _INLINE_END_BYTES + _INLINE_BYTES)
+    xml = b"".join([b'<row r="%d">%s%s%s</row>' % (n, _INLINE_BYTES, row, _INLINE_END_BYTES)
+                    for n, row in enumerate(joined[:-1].split(b"\n\x03"), first)])
+    return xml.replace(_INLINE_BYTES + _INLINE_END_BYTES, b"<c/>")
+
+
+def _rows_xml(rows: list, first: int) -> str | bytes:
+    """Rows numbered from `first`: rows as COPY wrote them and text rows a batch at a time,
+    others cell by cell."""
+    if isinstance(rows, CopiedRows):
+        xml = _copied_rows_xml(rows, first)
+        if xml is not None:
+            return xml
+        rows = rows.parsed()
+    fast = _text_rows_xml(rows, first)
+    if fast is not None:
+        return fast
     out = []
     number = first
     for row in rows:
-        if all(type(v) is str for v in row):
-            cells = "".join(
-                f'<c t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>' if v else "<c/>"
-                for v in map(_text, row))
-        else:
-            cells = "".join(map(_cell, row))
-        out.append(f'<row r="{number}">{cells}</row>')
+        out.append(f'<row r="{number}">{"".join(map(_cell, row))}</row>')
         number += 1
     return "".join(out)
 
@@ -148,7 +232,8 @@ def xlsx_chunks(headers: list[str], batches: Iterable[list], title: str, neutral
                 return
             if len(batch) > room:
                 batch, leftover = batch[:room], batch[room:]
-            yield _rows_xml(batch, used + 1).encode("utf-8")
+            xml = _rows_xml(batch, used + 1)
+            yield xml if isinstance(xml, bytes) else xml.encode("utf-8")
             used += len(batch)
 
     def finish():

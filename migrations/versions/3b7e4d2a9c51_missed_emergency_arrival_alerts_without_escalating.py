@@ -1,7 +1,7 @@
 """a missed emergency arrival alerts the supervisors and the general manager without escalating
 
 Revision ID: 3b7e4d2a9c51
-Revises: ed2113d3aee0
+Revises: 5d2aebf47611
 Create Date: 2026-11-24 09:00:00.000000
 
 The default company-wide policy "emergency on site in 3 minutes" escalated when missed, which
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3b7e4d2a9c51'
-down_revision = 'ed2113d3aee0'
+down_revision = '5d2aebf47611'
 branch_labels = None
 depends_on = None
 

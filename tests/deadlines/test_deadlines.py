@@ -27,6 +27,7 @@ from app.notifications.enums import NotificationKind
 from app.notifications.models import Notification
 
 from ..conftest import make_app
+from ..test_set_based import counting_statements
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -450,3 +451,80 @@ def test_two_sweeps_at_once_record_each_breach_once(database_url, tmp_path, serv
         assert len(events(case, EventKind.DEADLINE_MISSED)) == 4
         assert len(events(case, EventKind.AUTO_ESCALATED)) == 1
         assert fresh(case).tier == 2
+
+
+# ---- one write per case, counts without reading back -------------------------------------
+
+def statements_of(kind_prefix, statements):
+    return [s for s in statements if s.lstrip().upper().startswith(kind_prefix)]
+
+
+def test_a_case_escalated_and_made_major_in_one_sweep_is_written_once(service_case, world):
+    case = service_case()
+    workflow.perform(db.session, world.actor("cs"), case.id, "assign", assignee_id=world.user_id("cs2"))
+    workflow.perform(db.session, world.actor("sup"), case.id, "mark_validity", validity="VALID")
+    seen = fresh(case).version
+    # Nothing ran for a month: the resolution deadline was missed (escalate) and the month is up.
+    with counting_statements(db.engine) as statements:
+        report = sweep_at(local(2026, 12, 20, 10, 1))
+    assert (report.escalated, report.made_major) == (1, 1)
+    assert len(statements_of("UPDATE COMPLAINT ", statements)) == 1
+    made = fresh(case)
+    assert (made.tier, made.grade, made.assignee_id, made.version) == (3, Grade.MAJOR, None, seen + 2)
+    assert made.escalated_at == local(2026, 12, 20, 10, 1)
+    [escalation] = events(case, EventKind.AUTO_ESCALATED)
+    [major] = events(case, EventKind.MADE_MAJOR)
+    assert (escalation.from_tier, escalation.to_tier, escalation.version) == (1, 2, seen + 1)
+    assert (major.from_tier, major.to_tier, major.version) == (2, 3, seen + 2)
+    assert escalation.id < major.id
+    # The summaries: the fresh resolution limit runs; the oldest missed deadline still shows.
+    assert made.next_due_at == due(case, K.RESOLUTION) == local(2026, 12, 26, 0, 0)
+    assert made.overdue_since == local(2026, 11, 21, 10, 0)
+    # One escalation notice per person: the general manager (the assignee left with the tier).
+    told = db.session.scalars(sa.select(Notification.user_id).where(
+        Notification.complaint_id == case.id, Notification.kind == NotificationKind.ESCALATED)).all()
+    assert told == [world.user_id("gm")]
+
+
+def test_escalation_leaves_the_case_on_its_fresh_resolution_limit(service_case):
+    case = service_case()
+    sweep_at(local(2026, 11, 28, 0, 1))
+    escalated = fresh(case)
+    assert escalated.tier == 2
+    assert escalated.next_due_at == local(2026, 12, 5, 0, 0)  # tier 2's own five working days
+    assert escalated.overdue_since == local(2026, 11, 21, 10, 0)  # the 24 h limits stay missed
+
+
+def test_a_valid_case_without_deadlines_still_becomes_major(service_case, world):
+    case = service_case()
+    workflow.perform(db.session, world.actor("sup"), case.id, "mark_validity", validity="VALID")
+    db.session.execute(sa.delete(ComplaintDeadline).where(ComplaintDeadline.complaint_id == case.id))
+    db.session.commit()
+    report = sweep_at(local(2026, 12, 20, 10, 1))
+    assert (report.made_major, report.missed) == (1, 0)
+    made = fresh(case)
+    assert (made.tier, made.grade, made.next_due_at, made.overdue_since) == (3, Grade.MAJOR, None, None)
+
+
+def test_the_sweep_counts_what_it_sends_without_reading_the_notifications(service_case, world):
+    for _ in range(3):
+        case = service_case()
+        workflow.perform(db.session, world.actor("cs"), case.id, "assign", assignee_id=world.user_id("cs2"))
+    reports = []
+    with counting_statements(db.engine) as statements:
+        reports.append(sweep_at(local(2026, 11, 21, 8, 1)))  # reminders
+        reports.append(sweep_at(local(2026, 11, 28, 0, 1)))  # missed, escalated
+    assert reports[0].reminders == 9 and reports[1].escalated == 3
+    stored = db.session.scalar(sa.select(sa.func.count()).select_from(Notification))
+    assert sum(r.notifications for r in reports) == stored > 0
+    reads = [s for s in statements if "FROM notification" in s]
+    assert reads == []
+
+
+def test_an_idle_sweep_only_looks(service_case):
+    service_case()
+    sweep_at(local(2026, 11, 28, 0, 1))
+    with counting_statements(db.engine) as statements:
+        idle = sweep_at(local(2026, 11, 28, 0, 2))
+    assert (idle.reminders, idle.missed, idle.escalated, idle.made_major, idle.notifications) == (0, 0, 0, 0, 0)
+    assert statements_of("INSERT", statements) == statements_of("CREATE", statements) == []

@@ -16,10 +16,12 @@ def test_in_process_scheduler_sweeps_every_interval(database_url, tmp_path):
     app = make_app(database_url, tmp_path, SCHEDULER_IN_PROCESS=True, SWEEP_INTERVAL_SECONDS=60)
     scheduler = app.extensions["deadline_scheduler"]
     try:
-        [job] = scheduler.get_jobs()
-        # The configured interval, not a timing: nothing here waits or measures.
-        assert job.id == "deadline-sweep" and job.trigger.interval == timedelta(minutes=1)
-        assert job.max_instances == 1
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        # The configured intervals, not a timing: nothing here waits or measures.
+        assert set(jobs) == {"deadline-sweep", "database-statistics"}
+        job = jobs["deadline-sweep"]
+        assert job.trigger.interval == timedelta(minutes=1) and job.max_instances == 1
+        assert jobs["database-statistics"].trigger.interval == timedelta(hours=6)
     finally:
         scheduler.shutdown(wait=False)
 

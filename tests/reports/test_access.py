@@ -68,6 +68,23 @@ def test_past_months_reopen_by_url(gm_client, cases):
     assert gm_client.get("/reports/monthly/").headers["Location"].endswith("/reports/monthly/2026/10")
 
 
+def test_past_months_reopen_from_the_month_chooser(gm_client, cases, world):
+    page = gm_client.get("/reports/monthly/2026/10").get_data(as_text=True)
+    assert 'name="month"' in page and 'action="/reports/monthly/"' in page
+    bj = world.offices["BJ01"].id
+    chosen = gm_client.get(f"/reports/monthly/?month=2025-03&office={bj}")
+    assert chosen.status_code == 302 and chosen.headers["Location"].endswith(f"/reports/monthly/2025/3?office={bj}")
+    assert gm_client.get("/reports/monthly/?month=2026-13").status_code == 422
+    # Anything else in the address is left behind, never a failure.
+    assert gm_client.get("/reports/monthly/?year=2026&month=2026-10").headers["Location"].endswith("/2026/10")
+
+
+def test_the_first_and_last_months_have_no_way_out_of_the_calendar(gm_client):
+    first = gm_client.get("/reports/monthly/2000/1").get_data(as_text=True)
+    assert "/reports/monthly/1999/12" not in first and "/reports/monthly/2000/2" in first
+    assert "/reports/monthly/2100/1" not in gm_client.get("/reports/monthly/2099/12").get_data(as_text=True)
+
+
 def test_each_figure_links_to_exactly_its_cases(supervisor_client, cases, world):
     november = rules.Period.month(2026, 11)
     bj = world.offices["BJ01"].id

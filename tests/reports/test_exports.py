@@ -3,14 +3,15 @@ neutralised formulas), the Excel file read back with openpyxl, the list's own fi
 office scope, the export permission, and the export record."""
 import csv
 import io
-from datetime import datetime
+import threading
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from app.complaints.enums import Urgency
+from app.complaints.enums import Grade, Urgency
 from app.core.extensions import db
 from app.reports import export
 from app.reports.models import ExportRecord
@@ -202,10 +203,12 @@ def test_the_export_in_a_daylight_saving_zone_shows_the_screens_local_times(web_
 @pytest.mark.parametrize("phone", ["", "1", "12", "123", "12345", "1234567", "13812345678", "+8613812345678",
                                    "010-12345678"])
 def test_masking_and_neutralising_in_sql_match_python(phone):
-    sql = export.neutralised_sql(export.masked_phone_sql(sa.literal(phone)))
-    assert db.session.scalar(sa.select(sql)) == export.neutralise(export.mask_phone(phone)) or ""
-    for text in ("=1+1", "-x", "\tx", "普通", "", "1-1"):
-        assert db.session.scalar(sa.select(export.neutralised_sql(sa.literal(text)))) == export.neutralise(text)
+    dialect = db.engine.dialect.name
+    sql = export.neutralised_sql(export.masked_phone_sql(sa.literal(phone)), dialect)
+    assert (db.session.scalar(sa.select(sql)) or "") == export.neutralise(export.mask_phone(phone))
+    for text in ("=1+1", "-x", "\tx", "\rx", "+", "@@", "普通", "", "1-1", " =x"):
+        assert (db.session.scalar(sa.select(export.neutralised_sql(sa.literal(text), dialect))) or "") == \
+            export.neutralise(text)
 
 
 def test_rows_fetched_in_small_batches_are_all_there(gm_client, cases):
@@ -226,3 +229,158 @@ def test_xlsx_keeps_chinese_text_numbers_and_neutralises_like_csv(tmp_path):
     assert book.sheetnames == ["投诉明细"]
     assert [list(r) for r in book.active.iter_rows(values_only=True)] == [
         ["内容", "数", "公式"], ["楼道灯不亮,请尽快维修", 3, "'=1+1"], ["<&>", None, "'\rx"], ["ab", 2.5, "'@x"]]
+
+
+# ---- a long export never holds up anyone else -------------------------------------------
+
+
+def test_while_an_export_streams_others_register_cases(app, gm_client, cases, new_case, monkeypatch):
+    # One row per batch: the export's query stays open between the chunks, as in a large one.
+    monkeypatch.setattr(export, "BATCH_ROWS", 1)
+    response = gm_client.get("/reports/export/complaints.csv", buffered=False)
+    chunks = iter(response.response)
+    first = next(chunks) + next(chunks)
+    added = []
+
+    def register():   # another user, on a connection of its own, in another thread
+        with app.app_context():
+            added.append(new_case(description="导出期间登记的投诉").case_number)
+
+    writer = threading.Thread(target=register)
+    writer.start()
+    writer.join(timeout=60)
+    rest = b"".join(chunks)
+    response.close()
+    assert added, "the registration failed while the export was streaming"
+    rows = list(csv.reader(io.StringIO((first + rest).decode("utf-8-sig"))))[1:]
+    assert {c.case_number for c in cases} <= {r[0] for r in rows}
+
+
+def test_exports_beyond_the_limit_are_refused_and_the_screens_keep_answering(web_app, gm_client, supervisor_client,
+                                                                            cases):
+    web_app.config["EXPORTS_AT_ONCE"] = 1
+    try:
+        running = gm_client.get("/reports/export/complaints.xlsx", buffered=False)
+        refused = supervisor_client.get("/reports/export/complaints.csv")
+        assert refused.status_code == 429 and "导出" in refused.get_data(as_text=True)
+        assert supervisor_client.get("/reports/dashboard").status_code == 200
+        b"".join(running.response)
+        running.close()
+        assert supervisor_client.get("/reports/export/complaints.csv").status_code == 200
+    finally:
+        web_app.config["EXPORTS_AT_ONCE"] = 2
+
+
+# ---- the database's CSV and Python's are the same bytes -------------------------------
+
+HOSTILE = ['=HYPERLINK("http://evil.example","点我")', "+1+2", "-3", "@SUM(A1)", "\tTAB", "\rCR", "a,b", 'say "hi"',
+           "两行\n第二行", "Windows\r\n换行", "中间\r回车", "back\\slash", "\\.", "控制\x01字符\x1b\x7f", "😀 表情",
+           "  前后空格  ", "1-1", ""]
+PHONES = ["13812345678", "+8613812345678", "-12345678", "1234567", "12", ""]
+
+
+@pytest.fixture
+def hostile_cases(new_case, world, frozen_clock):
+    """Cases whose every text cell is hostile (as stored data can be, whatever the input
+    guard lets in today), with times around local midnight and before 2000 (UTC)."""
+    from app.complaints import workflow
+    from app.complaints.models import Complainant, Complaint
+
+    frozen_clock(datetime(2026, 12, 5, 10, 0, tzinfo=BEIJING))
+    made = []
+    for i, text in enumerate(HOSTILE):
+        when = [datetime(2026, 11, 30, 23, 59, tzinfo=BEIJING), datetime(2026, 12, 1, 0, 0, tzinfo=BEIJING),
+                datetime(2026, 12, 1, 7, 59, tzinfo=BEIJING), datetime(2026, 12, 1, 8, 0, tzinfo=BEIJING)][i % 4]
+        case = new_case(received_at=when + timedelta(seconds=i), grade=[None, Grade.MINOR][i % 2],
+                        respondent_id=world.user_id("cs2") if i % 3 else None)
+        if i % 5 == 0:
+            workflow.perform(db.session, world.actor("cs"), case.id, "resolve", result="已处理",
+                             now=datetime(2026, 12, 2, 23, 59, 30, tzinfo=BEIJING))
+        made.append(case)
+        db.session.execute(sa.update(Complaint).where(Complaint.id == case.id).values(
+            description=text, respondent_department=HOSTILE[-1 - i]))
+        db.session.execute(sa.update(Complainant).where(Complainant.id == case.complainant_id).values(
+            name=HOSTILE[(i + 3) % len(HOSTILE)] or "无名", room=HOSTILE[(i + 7) % len(HOSTILE)][:30],
+            phone=PHONES[i % len(PHONES)]))
+    # The first minutes of 2000 in Beijing are the last of 1999 in UTC.
+    db.session.execute(sa.update(Complaint).where(Complaint.id == made[0].id).values(
+        received_at=datetime(1999, 12, 31, 16, 30, tzinfo=UTC)))
+    db.session.commit()
+    return made
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin"])
+@pytest.mark.parametrize("personal", [False, True])
+def test_the_databases_csv_and_pythons_are_the_same_bytes(app, hostile_cases, zone, personal, monkeypatch):
+    from app.complaints.models import Complaint
+
+    monkeypatch.setitem(app.config, "TIME_ZONE", zone)
+    query = db.session.query(Complaint).order_by(Complaint.received_at.desc(), Complaint.id)
+    headers = export.complaint_headers()
+    in_database = export.complaint_rows(db.session, query, personal)
+    if db.engine.dialect.name == "postgresql":
+        assert in_database.uses_copy    # PostgreSQL's COPY writes the file
+    by_database = b"".join(export.file_chunks("csv", headers, in_database, "t"))
+    by_python = b"".join(export.file_chunks("csv", headers, export.complaint_rows(db.session, query, personal,
+                                                                                   in_database=False), "t"))
+    assert by_database == by_python
+    rows = list(csv.reader(io.StringIO(by_python.decode("utf-8-sig"), newline="")))
+    assert len(rows) == len(HOSTILE) + 1
+    cells = {cell for row in rows for cell in row}
+    assert {"'=HYPERLINK(\"http://evil.example\",\"点我\")", "'\rCR", "中间\r回车", "控制\x01字符\x1b\x7f",
+            "Windows\r\n换行", "\\.", "😀 表情"} <= cells
+    assert ("13812345678" in cells) is personal and ("138****5678" in cells) is not personal
+    assert b'"\xe4\xb8\xad\xe9\x97\xb4\r\xe5\x9b\x9e\xe8\xbd\xa6"' in by_python   # a lone CR is quoted
+    if zone == "Asia/Shanghai":
+        received = {row[1] for row in rows[1:]}
+        assert {"2000-01-01 00:30", "2026-11-30 23:59", "2026-12-01 00:00", "2026-12-01 07:59"} <= received
+
+
+@pytest.mark.parametrize("personal", [False, True])
+def test_the_databases_xlsx_and_pythons_hold_the_same_cells(hostile_cases, personal, tmp_path):
+    from app.complaints.models import Complaint
+
+    query = db.session.query(Complaint).order_by(Complaint.received_at.desc(), Complaint.id)
+    headers = export.complaint_headers()
+    sheets = []
+    for in_database in (True, False):
+        rows = export.complaint_rows(db.session, query, personal, in_database=in_database)
+        path = tmp_path / f"{in_database}.xlsx"
+        path.write_bytes(b"".join(export.file_chunks("xlsx", headers, rows, "投诉")))
+        sheets.append([list(r) for r in load_workbook(path).active.iter_rows(values_only=True)])
+    assert sheets[0] == sheets[1]
+    cells = {cell for row in sheets[0] for cell in row}
+    assert len(sheets[0]) == len(HOSTILE) + 1
+    # Text as typed, minus what XML cannot hold; formulas neutralised; a carriage return kept.
+    assert {"'=HYPERLINK(\"http://evil.example\",\"点我\")", "'\rCR", "中间\r回车", "控制字符\x7f", "Windows\r\n换行",
+            "😀 表情", "  前后空格  ", "a,b", 'say "hi"', "back\\slash", "两行\n第二行"} <= cells
+    assert ("13812345678" in cells) is personal
+
+
+def test_rows_as_copy_writes_them_make_the_same_sheets_and_continue_past_a_full_one(tmp_path):
+    from app.reports import xlsx
+
+    # As COPY writes them: cells split by \x01, a cell with a line break quoted by \x02.
+    copied = xlsx.CopiedRows([b"1\x01<&>\n", b"2\x01\x02two\nlines\x02\n", b"3\x01\n", "4\x01\x02中文\r\x02\n".encode(),
+                              b"5\x01\x02ends with a break\n\x02\n"], columns=2)
+    data = b"".join(xlsx.xlsx_chunks(["n", "text"], [copied[:2], copied[2:]], "投诉", export.neutralise,
+                                     sheet_max_rows=3))
+    path = tmp_path / "copied.xlsx"
+    path.write_bytes(data)
+    book = load_workbook(path)
+    assert book.sheetnames == ["投诉", "投诉 2", "投诉 3"]
+    assert [[list(r) for r in sheet.iter_rows(values_only=True)] for sheet in book.worksheets] == [
+        [["n", "text"], ["1", "<&>"], ["2", "two\nlines"]],
+        [["n", "text"], ["3", None], ["4", "中文\r"]],
+        [["n", "text"], ["5", "ends with a break\n"]]]
+
+
+def test_copied_rows_holding_separators_or_control_characters_are_read_as_csv(tmp_path):
+    from app.reports import xlsx
+
+    copied = xlsx.CopiedRows([b"1\x01\x02a\x01b\x02\n", b"2\x01\x02say \x02\x02hi\x02\x02\x02\n", b"3\x01c\x04d\x03e\n",
+                              "4\x01x\ufffey".encode() + b"\n"], columns=2)
+    path = tmp_path / "odd.xlsx"
+    path.write_bytes(b"".join(xlsx.xlsx_chunks(["n", "text"], [copied], "t", export.neutralise)))
+    assert [list(r) for r in load_workbook(path).active.iter_rows(values_only=True)] == [
+        ["n", "text"], ["1", "ab"], ["2", "say hi"], ["3", "cde"], ["4", "xy"]]
