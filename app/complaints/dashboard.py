@@ -47,7 +47,7 @@ TILES = (
          lambda actor, now: workflow.queue_clause(actor), "primary", "fa-inbox"),
     # All complaints of my offices, filtered to the overdue ones.
     Tile("overdue", _l("Overdue cases"), "ComplaintView.list", {deadline_filter_arg(FilterOverdue): "1"},
-         lambda actor, now: overdue_clause(now), "danger", "fa-exclamation-triangle"),
+         lambda actor, now: overdue_clause(), "danger", "fa-exclamation-triangle"),
     # My queue, filtered to what falls due later today.
     Tile("due_today", _l("Due today"), "MyQueueView.list", {deadline_filter_arg(FilterDueToday): "1"},
          lambda actor, now: sa.and_(workflow.queue_clause(actor), workflow.due_today_clause(now)),

@@ -103,7 +103,7 @@ class FilterOverdue(BaseFilter):
     arg_name = "overdue"
 
     def apply(self, query, value):
-        return query.filter(overdue_clause(clock.now()))
+        return query.filter(overdue_clause())
 
 
 class FilterNotOverdue(BaseFilter):
@@ -111,7 +111,7 @@ class FilterNotOverdue(BaseFilter):
     arg_name = "not_overdue"
 
     def apply(self, query, value):
-        return query.filter(on_time_clause(clock.now()))
+        return query.filter(on_time_clause())
 
 
 class FilterDueToday(BaseFilter):

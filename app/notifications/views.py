@@ -75,15 +75,24 @@ class NotificationView(ModelView):
         return redirect(url_for(".list"))
 
 
+def unread_notifications():
+    """The current user's unread count, counted once per request however many places of the
+    page show it."""
+    if "_unread_notifications" not in g:
+        g._unread_notifications = rules.unread_count(db.session, current_actor().user_id)
+    return g._unread_notifications
+
+
+def read_about(complaint_id) -> None:
+    """The current user opens a case: mark what was sent to them about it read. Nothing to do,
+    and no statement, when they have nothing unread (the count the page shows anyway)."""
+    if unread_notifications() and rules.mark_read_about(db.session, current_actor().user_id, complaint_id):
+        g.pop("_unread_notifications", None)
+
+
 def init_navbar(app) -> None:
     """Give every page the current user's unread notification count (the navbar bell)."""
 
     @app.context_processor
     def _unread_notifications():
-        def unread_notifications():
-            # Counted once per request, however many places of the page show it.
-            if "_unread_notifications" not in g:
-                g._unread_notifications = rules.unread_count(db.session, current_actor().user_id)
-            return g._unread_notifications
-
         return {"unread_notifications": unread_notifications}
