@@ -20,14 +20,6 @@ from .filters import OwnNotificationFilter
 from .models import Notification
 
 
-class InboxInterface(Interface):
-    """Notifications, unread ones first, then in the order the list asks for."""
-
-    def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
-        return super().apply_order_by(query.order_by(Notification.read_at.is_not(None)), order_column,
-                                      order_direction, *args, **kwargs)
-
-
 class InboxWidget(ListWidget):
     """FAB's list, with unread rows marked so that they stand out."""
 
@@ -44,7 +36,7 @@ class NotificationView(ModelView):
     """My notifications: emergencies, reminders, missed deadlines, escalations to my tier."""
 
     route_base = "/notifications"
-    datamodel = InboxInterface(Notification)
+    datamodel = Interface(Notification)
     class_permission_name = RESOURCE_NOTIFICATION
     # No detail page: the sentence says it all and links to the case.
     include_route_methods = {"list", "action", "action_post", "mark_all_read"}
