@@ -26,7 +26,7 @@ from app.core.security import current_actor
 from app.core.views import RefuseDeleteInUse
 from app.deadlines.enums import DeadlineKind, DeadlineUnit
 from app.deadlines.formatting import deadline_badge
-from app.notifications.views import read_about
+from app.notifications.reading import read_about
 
 from . import attachments, dashboard, workflow
 from .enums import Channel, Grade, Status, Urgency, Validity

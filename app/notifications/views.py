@@ -1,5 +1,5 @@
 """My notifications: the inbox, marking read, and the unread count in the navbar."""
-from flask import g, redirect, url_for
+from flask import redirect, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.widgets import ListWidget
@@ -18,6 +18,7 @@ from . import rules
 from .enums import NotificationKind
 from .filters import OwnNotificationFilter
 from .models import Notification
+from .reading import unread_notifications
 
 
 class InboxWidget(ListWidget):
@@ -65,21 +66,6 @@ class NotificationView(ModelView):
         """Mark every notification of mine read (one UPDATE)."""
         rules.mark_read(db.session, current_actor(), None)
         return redirect(url_for(".list"))
-
-
-def unread_notifications():
-    """The current user's unread count, counted once per request however many places of the
-    page show it."""
-    if "_unread_notifications" not in g:
-        g._unread_notifications = rules.unread_count(db.session, current_actor().user_id)
-    return g._unread_notifications
-
-
-def read_about(complaint_id) -> None:
-    """The current user opens a case: mark what was sent to them about it read. Nothing to do,
-    and no statement, when they have nothing unread (the count the page shows anyway)."""
-    if unread_notifications() and rules.mark_read_about(db.session, current_actor().user_id, complaint_id):
-        g.pop("_unread_notifications", None)
 
 
 def init_navbar(app) -> None:
