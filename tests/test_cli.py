@@ -43,3 +43,15 @@ def test_demo_builds_cases_in_every_state_through_the_workflow(empty_app):
     again = runner.invoke(args=["complaints", "demo"])
     assert "already loaded" in again.output
     assert db.session.scalar(sa.select(sa.func.count(ComplaintEvent.id))) > 60 * 2
+
+
+def test_the_app_starts_in_a_fresh_process():
+    """As `flask --app run …` and the web server start it: every module imported in the app's
+    own order, with nothing imported beforehand (the tests import the models first)."""
+    import subprocess
+    import sys
+
+    started = subprocess.run(
+        [sys.executable, "-c", "from app import create_app; create_app({'SQLALCHEMY_DATABASE_URI': 'sqlite://'})"],
+        capture_output=True, text=True, timeout=120)
+    assert started.returncode == 0, started.stderr[-2000:]

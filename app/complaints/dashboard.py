@@ -1,6 +1,7 @@
-"""The dashboard: its tiles, each counting exactly the cases of the list it opens (exact up to
-LIST_COUNT_LIMIT, like the lists), the user's most urgent cases, and the working-day calendar's
-warning. Each figure is one indexed count; the unread notifications are the navbar's count."""
+"""The dashboard: its tiles, each counting exactly the cases of the list it opens, the user's
+most urgent cases, and the working-day calendar's warning (the unread notifications are the
+navbar's count). Each figure is one indexed count, exact up to LIST_COUNT_LIMIT like the lists
+it opens."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.core import clock
-from app.core.lists import bounded_count
+from app.core.lists import ListCount, bounded_count
 from app.deadlines.workdays import unconfirmed_years
 
 from . import workflow
@@ -46,7 +47,7 @@ TILES = (
          lambda actor, now: workflow.queue_clause(actor), "primary", "fa-inbox"),
     # All complaints of my offices, filtered to the overdue ones.
     Tile("overdue", _l("Overdue cases"), "ComplaintView.list", {deadline_filter_arg(FilterOverdue): "1"},
-         lambda actor, now: overdue_clause(now), "danger", "fa-exclamation-triangle"),
+         lambda actor, now: overdue_clause(), "danger", "fa-exclamation-triangle"),
     # My queue, filtered to what falls due later today.
     Tile("due_today", _l("Due today"), "MyQueueView.list", {deadline_filter_arg(FilterDueToday): "1"},
          lambda actor, now: sa.and_(workflow.queue_clause(actor), workflow.due_today_clause(now)),
@@ -54,9 +55,8 @@ TILES = (
 )
 
 
-def tile_count(session: Session, actor: workflow.Actor, tile: Tile, now: datetime | None = None):
-    """How many cases the tile's list shows this user (every list is scoped to their offices),
-    counted like the list counts them (core.lists.bounded_count)."""
+def tile_count(session: Session, actor: workflow.Actor, tile: Tile, now: datetime | None = None) -> ListCount:
+    """How many cases the tile's list shows this user: every list is scoped to their offices."""
     now = now or clock.now()
     return bounded_count(session, sa.select(Complaint.id).where(
         workflow.visible_clause(actor), tile.condition(actor, now)))
@@ -69,14 +69,30 @@ def counts(session: Session, actor: workflow.Actor) -> dict:
 
 
 def urgent_cases(session: Session, actor: workflow.Actor, limit: int = URGENT_CASES) -> list[Complaint]:
-    """The user's most urgent cases of their queue: emergencies first, then the missed or
-    nearest deadline, then the longest waiting."""
-    due = sa.func.coalesce(Complaint.overdue_since, Complaint.next_due_at)
-    return session.scalars(
-        sa.select(Complaint).where(workflow.visible_clause(actor), workflow.queue_clause(actor))
-        .order_by(sa.case((Complaint.urgency == Urgency.EMERGENCY, 0), else_=1), due.is_(None), due,
-                  Complaint.received_at)
-        .limit(limit)).unique().all()
+    """The user's most urgent cases of their queue: emergencies first; within each urgency the
+    cases with a missed deadline (the longest waiting first), then those due soonest.
+
+    One statement, whatever the size of the queue: each of the four groups is read in the order
+    of an index over open or overdue cases and cut at `limit`; the few rows found are put in
+    order here."""
+    mine = sa.and_(workflow.visible_clause(actor), workflow.queue_clause(actor))
+    groups = []
+    for urgency in (Urgency.EMERGENCY, Urgency.GENERAL):
+        of_urgency = sa.and_(mine, Complaint.urgency == urgency)
+        groups.append(sa.select(Complaint.id).where(of_urgency, overdue_clause())
+                      .order_by(Complaint.received_at, Complaint.id).limit(limit))
+        groups.append(sa.select(Complaint.id).where(of_urgency, Complaint.overdue_since.is_(None),
+                                                    Complaint.next_due_at.is_not(None))
+                      .order_by(Complaint.next_due_at, Complaint.id).limit(limit))
+    found = sa.union_all(*(sa.select(g.subquery().c.id) for g in groups)).subquery()
+    cases = session.scalars(sa.select(Complaint).where(Complaint.id.in_(sa.select(found.c.id)))).unique().all()
+
+    def urgency_first(case):
+        overdue = case.overdue_since is not None
+        return (case.urgency != Urgency.EMERGENCY, not overdue,
+                case.received_at if overdue else case.next_due_at, case.id)
+
+    return sorted(cases, key=urgency_first)[:limit]
 
 
 def calendar_warnings(session: Session) -> list[int]:

@@ -27,8 +27,6 @@ from app.notifications.enums import NotificationKind
 
 from .enums import EventKind, Grade, Status, Urgency
 from .models import (
-    OPEN_NOT_OVERDUE,
-    OVERDUE,
     Category,
     Complaint,
     ComplaintDeadline,
@@ -410,19 +408,13 @@ def _notify(session, marked, kind: NotificationKind, now) -> int:
     return notifications.send(session, sa.union(assignees, office_leads, managers), kind, now)
 
 
-def overdue_clause(now: datetime):
-    """SQL condition: the case has a missed deadline still open, whether the sweep has flagged
-    it yet or its earliest running deadline has just passed. Every "overdue" count, list and
-    badge means this."""
-    # Two lookups, each in the words of its partial index (models.OVERDUE, OPEN_NOT_OVERDUE):
-    # as one OR, SQLite's planner would scan the cases instead.
-    flagged = sa.select(Complaint.id).where(OVERDUE)
-    passed = sa.select(Complaint.id).where(
-        OPEN_NOT_OVERDUE, Complaint.next_due_at <= sa.literal(now, Complaint.next_due_at.type))
-    return Complaint.id.in_(sa.union_all(flagged, passed))
+def overdue_clause():
+    """SQL condition: the case has a missed deadline still open (as the sweep flags it, within
+    a minute of its due time; the partial indexes over overdue cases serve it). Every "overdue"
+    count and list means this; a badge shows a deadline overdue from its due time on."""
+    return Complaint.overdue_since.is_not(None)
 
 
-def on_time_clause(now: datetime):
-    """SQL condition: the opposite of overdue_clause (a case with no deadline running is on time)."""
-    return sa.and_(Complaint.overdue_since.is_(None), sa.or_(
-        Complaint.next_due_at.is_(None), Complaint.next_due_at > sa.literal(now, Complaint.next_due_at.type)))
+def on_time_clause():
+    """SQL condition: the opposite of overdue_clause."""
+    return Complaint.overdue_since.is_(None)

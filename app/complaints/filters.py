@@ -107,7 +107,7 @@ class FilterOverdue(BaseFilter):
     arg_name = "overdue"
 
     def apply(self, query, value):
-        return query.filter(overdue_clause(clock.now()))
+        return query.filter(overdue_clause())
 
 
 class FilterNotOverdue(BaseFilter):
@@ -115,7 +115,7 @@ class FilterNotOverdue(BaseFilter):
     arg_name = "not_overdue"
 
     def apply(self, query, value):
-        return query.filter(on_time_clause(clock.now()))
+        return query.filter(on_time_clause())
 
 
 class FilterDueToday(BaseFilter):

@@ -27,7 +27,7 @@ from app.core.security import current_actor
 from app.core.views import RefuseDeleteInUse
 from app.deadlines.enums import DeadlineKind, DeadlineUnit
 from app.deadlines.formatting import deadline_badge
-from app.notifications import rules as notifications
+from app.notifications.reading import read_about
 
 from . import attachments, dashboard, finding, workflow
 from .enums import Channel, Grade, Status, Urgency, Validity
@@ -318,9 +318,10 @@ class ComplaintView(ComplaintScope, ModelView):
 
     def _render_show(self, pk, prefill=None, open_action=None):
         actor = current_actor()
+        # Opening a case is reading what was sent about it (one's own notifications about the
+        # case named, read before the case is loaded: marking commits).
+        read_about(parse_id(pk))
         complaint = _load_or_404(actor, pk, options=_SHOWN_PEOPLE)
-        # Opening a case is reading what was sent about it.
-        notifications.mark_read_about(db.session, actor.user_id, complaint.id)
         available = workflow.available_actions(actor, complaint)
         staff = workflow.staff_choices(db.session, complaint)
         return self.render_template(

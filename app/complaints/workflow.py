@@ -940,8 +940,9 @@ def timeline(session: Session, complaint: Complaint) -> list[ComplaintEvent]:
 
 def staff_choices(session: Session, complaint: Complaint, tier: int | None = None) -> list[User]:
     """The people offered to hold the case (assignee, plan owner): the active staff of its
-    office and the general managers, of one tier if given. Administrators may be named (the
-    workflow accepts all-office roles) but are not offered: they run the system, not cases."""
+    office and the general managers (those of `tier` only, when given). Administrators may be
+    named (the workflow accepts all-office roles) but are not offered: they run the system, not
+    cases."""
     members = sa.select(office_staff.c.user_id).where(office_staff.c.office_id == complaint.office_id)
     all_office = sa.select(User.id).join(User.roles).where(Role.name == ROLE_GENERAL_MANAGER)
     users = session.scalars(

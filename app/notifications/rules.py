@@ -46,15 +46,17 @@ def unread_count(session: Session, user_id) -> ListCount:
         Notification.user_id == user_id, Notification.read_at.is_(None)), UNREAD_LIMIT)
 
 
-def mark_read_about(session: Session, user_id, complaint_id: int) -> None:
-    """Mark the user's notifications about one case read: they have opened the case."""
-    if user_id is None:
-        return
+def mark_read_about(session: Session, user_id, complaint_id: int) -> int:
+    """Mark the user's notifications about one case read (they have opened the case); returns
+    how many."""
+    if user_id is None or complaint_id is None:
+        return 0
     read = session.execute(sa.update(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None), Notification.complaint_id == complaint_id,
     ).values(read_at=clock.now())).rowcount
     if read:
         session.commit()
+    return read
 
 
 def mark_read(session: Session, actor: Actor, ids) -> None:

@@ -1,5 +1,5 @@
 """My notifications: the inbox, marking read, and the unread count in the navbar."""
-from flask import g, redirect, url_for
+from flask import redirect, url_for
 from flask_appbuilder import expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.widgets import ListWidget
@@ -18,14 +18,7 @@ from . import rules
 from .enums import NotificationKind
 from .filters import OwnNotificationFilter
 from .models import Notification
-
-
-class InboxInterface(Interface):
-    """Notifications, unread ones first, then in the order the list asks for."""
-
-    def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
-        return super().apply_order_by(query.order_by(Notification.read_at.is_not(None)), order_column,
-                                      order_direction, *args, **kwargs)
+from .reading import unread_notifications
 
 
 class InboxWidget(ListWidget):
@@ -44,7 +37,7 @@ class NotificationView(ModelView):
     """My notifications: emergencies, reminders, missed deadlines, escalations to my tier."""
 
     route_base = "/notifications"
-    datamodel = InboxInterface(Notification)
+    datamodel = Interface(Notification)
     class_permission_name = RESOURCE_NOTIFICATION
     # No detail page: the sentence says it all and links to the case.
     include_route_methods = {"list", "action", "action_post", "mark_all_read"}
@@ -80,10 +73,4 @@ def init_navbar(app) -> None:
 
     @app.context_processor
     def _unread_notifications():
-        def unread_notifications():
-            # Counted once per request, however many places of the page show it.
-            if "_unread_notifications" not in g:
-                g._unread_notifications = rules.unread_count(db.session, current_actor().user_id)
-            return g._unread_notifications
-
         return {"unread_notifications": unread_notifications}

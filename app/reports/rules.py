@@ -225,7 +225,7 @@ def build_report(session: Session, actor: Actor, period: Period, office_id: int 
     cohort = sa.and_(Complaint.office_id.in_(ids or [-1]), visible_clause(actor),
                      Complaint.received_at >= start, Complaint.received_at < end)
 
-    _main_counts(session, cohort, per_office, total, now)
+    _main_counts(session, cohort, per_office, total)
     _visit_counts(session, cohort, per_office, total)
     _resolve_p90(session, cohort, per_office, total)
     _on_time(session, cohort, per_office, total, now)
@@ -250,7 +250,7 @@ def _count_if(condition):
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def _main_counts(session, cohort, per_office, total, now):
+def _main_counts(session, cohort, per_office, total):
     resolved = Complaint.status.in_(RESOLVED_STATES)
     timed = sa.and_(resolved, Complaint.resolved_at.is_not(None))
     duration = _duration_seconds(session)
@@ -259,7 +259,7 @@ def _main_counts(session, cohort, per_office, total, now):
         sa.func.count(Complaint.id),
         _count_if(resolved),
         _count_if(Complaint.status.in_(OPEN_STATES)),
-        _count_if(overdue_clause(now)),  # as the list the figure opens
+        _count_if(overdue_clause()),  # as the list the figure opens
         _count_if(Complaint.validity == Validity.VALID),
         sa.func.coalesce(sa.func.sum(sa.case((timed, duration), else_=0.0)), 0.0),
         _count_if(timed),
