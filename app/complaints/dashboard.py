@@ -18,7 +18,6 @@ from app.deadlines.workdays import unconfirmed_years
 
 from . import workflow
 from .deadlines import overdue_clause
-from .enums import Urgency
 from .filters import FilterDueToday, FilterOverdue, deadline_filter_arg
 from .models import Complaint
 
@@ -69,30 +68,14 @@ def counts(session: Session, actor: workflow.Actor) -> dict:
 
 
 def urgent_cases(session: Session, actor: workflow.Actor, limit: int = URGENT_CASES) -> list[Complaint]:
-    """The user's most urgent cases of their queue: emergencies first; within each urgency the
-    cases with a missed deadline (the longest waiting first), then those due soonest.
-
-    One statement, whatever the size of the queue: each of the four groups is read in the order
-    of an index over open or overdue cases and cut at `limit`; the few rows found are put in
-    order here."""
-    mine = sa.and_(workflow.visible_clause(actor), workflow.queue_clause(actor))
-    groups = []
-    for urgency in (Urgency.EMERGENCY, Urgency.GENERAL):
-        of_urgency = sa.and_(mine, Complaint.urgency == urgency)
-        groups.append(sa.select(Complaint.id).where(of_urgency, overdue_clause())
-                      .order_by(Complaint.received_at, Complaint.id).limit(limit))
-        groups.append(sa.select(Complaint.id).where(of_urgency, Complaint.overdue_since.is_(None),
-                                                    Complaint.next_due_at.is_not(None))
-                      .order_by(Complaint.next_due_at, Complaint.id).limit(limit))
-    found = sa.union_all(*(sa.select(g.subquery().c.id) for g in groups)).subquery()
-    cases = session.scalars(sa.select(Complaint).where(Complaint.id.in_(sa.select(found.c.id)))).unique().all()
-
-    def urgency_first(case):
-        overdue = case.overdue_since is not None
-        return (case.urgency != Urgency.EMERGENCY, not overdue,
-                case.received_at if overdue else case.next_due_at, case.id)
-
-    return sorted(cases, key=urgency_first)[:limit]
+    """The user's most urgent cases: the head of their queue in the queue's own order
+    (emergencies first, then the missed or next deadline), read in the order of the queue's
+    index over open cases and cut at `limit`, whatever the size of the queue."""
+    due = sa.func.coalesce(Complaint.overdue_since, Complaint.next_due_at)
+    return session.scalars(
+        sa.select(Complaint).where(workflow.visible_clause(actor), workflow.queue_clause(actor))
+        .order_by(Complaint.urgency.asc(), due.asc().nulls_last(), Complaint.id)
+        .limit(limit)).unique().all()
 
 
 def calendar_warnings(session: Session) -> list[int]:

@@ -21,7 +21,7 @@ from app.deadlines.enums import DeadlineKind
 
 from . import finding
 from .deadlines import on_time_clause, overdue_clause
-from .enums import EventKind, Urgency
+from .enums import EventKind
 from .models import Complainant, Complaint, ComplaintDeadline, ComplaintEvent
 from .workflow import due_today_clause, queue_clause, visible_clause
 
@@ -325,8 +325,9 @@ class ComplaintInterface(ModelInterface):
         if order_column == DEADLINE_ORDER:
             return query.order_by(_deadline(order_direction), Complaint.id)
         if order_column == QUEUE_ORDER:
-            emergency_first = sa.case((Complaint.urgency == Urgency.EMERGENCY, 0), else_=1)
-            return query.order_by(emergency_first, _deadline("asc"), Complaint.id)
+            # Emergencies first: EMERGENCY sorts before GENERAL, so the queue's indexes
+            # (ix_complaint_open_*queue) give this order without a sort.
+            return query.order_by(Complaint.urgency.asc(), _deadline("asc"), Complaint.id)
         return super().apply_order_by(query, order_column, order_direction, aliases_mapping=aliases_mapping,
                                       bypass_many_to_many=bypass_many_to_many, add_pk=add_pk)
 

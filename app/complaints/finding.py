@@ -145,7 +145,9 @@ def complainant_ids_matching(session: Session, actor: Actor, attribute: str, tex
     `text` (exact) or contains it (list filters; text search indexes serve the "contains")."""
     column = getattr(Complainant, attribute)
     if exact:
-        condition = column == text
-    else:
-        condition = search.contains(session.get_bind().dialect.name, Complainant.__table__, [column], text)
-    return _complainants(office_ids(session, actor), condition)
+        return _complainants(office_ids(session, actor), column == text)
+    # The substring search index alone (the list that uses these ids is scoped to the actor's
+    # offices already): with an office condition beside it, a planner may prefer the office's
+    # index and filter every complainant of the office.
+    return sa.select(Complainant.id).where(
+        search.contains(session.get_bind().dialect.name, Complainant.__table__, [column], text))

@@ -98,6 +98,8 @@ class CaseCounter(Model):
 OPEN = sa.text("status NOT IN ('CLOSED', 'VOIDED')")
 OVERDUE = sa.text("overdue_since IS NOT NULL")
 OPEN_NOT_OVERDUE = sa.text("status NOT IN ('CLOSED', 'VOIDED') AND overdue_since IS NULL")
+# The deadline a case's badge shows: the oldest missed one, else the next (lists sort by it).
+QUEUE_DUE = sa.text("coalesce(overdue_since, next_due_at)")
 
 
 class Complaint(Model):
@@ -186,10 +188,11 @@ class Complaint(Model):
                  postgresql_where=OPEN, sqlite_where=OPEN),
         sa.Index("ix_complaint_open_received", "received_at", "id", "tier", "assignee_id", "status",
                  postgresql_where=OPEN, sqlite_where=OPEN),
-        sa.Index("ix_complaint_open_office_urgency_due", "office_id", "urgency", "next_due_at", "id", "status",
+        # My queue: emergencies first (urgency sorts EMERGENCY < GENERAL), then the missed or
+        # next deadline (QUEUE_DUE, the deadline column's order), per office and for all.
+        sa.Index("ix_complaint_open_office_queue", "office_id", "urgency", QUEUE_DUE, "id",
                  postgresql_where=OPEN, sqlite_where=OPEN),
-        sa.Index("ix_complaint_open_urgency_due", "urgency", "next_due_at", "id", "status",
-                 postgresql_where=OPEN, sqlite_where=OPEN),
+        sa.Index("ix_complaint_open_queue", "urgency", QUEUE_DUE, "id", postgresql_where=OPEN, sqlite_where=OPEN),
         # Overdue cases, newest first (the "overdue" list and tile), and what is due next among
         # the others (the "due today" tile).
         sa.Index("ix_complaint_overdue_office_received", "office_id", "received_at", "id", "status", "overdue_since",
