@@ -91,15 +91,10 @@ def _at(now):
 def sweep_visits(session: Session, now: datetime, report: SweepReport) -> None:
     """The visits' part of the sweep: reminders before a visit or a notice is due, and each
     overdue one flagged once, with its notifications."""
-    planned = sa.and_(V.status == VisitStatus.PLANNED, V.due_at.is_not(None))
-    reminded = session.execute(sa.update(V).where(
-        planned, V.reminded_at.is_(None), V.overdue_at.is_(None), V.remind_at <= _at(now), V.due_at > _at(now))
-        .values(reminded_at=_at(now)).execution_options(synchronize_session=False)).rowcount
+    reminded, overdue = _mark_due(session, V, sa.and_(V.status == VisitStatus.PLANNED, V.due_at.is_not(None)), now)
     if reminded:
         report.reminders += reminded
         report.notifications += _notify_visits(session, V.reminded_at == _at(now), NotificationKind.REMINDER, now)
-    overdue = session.execute(sa.update(V).where(planned, V.overdue_at.is_(None), V.due_at <= _at(now))
-                              .values(overdue_at=_at(now)).execution_options(synchronize_session=False)).rowcount
     if overdue:
         report.missed += overdue
         report.by_kind[K.RETURN_VISIT.name] = report.by_kind.get(K.RETURN_VISIT.name, 0) + overdue
@@ -109,19 +104,28 @@ def sweep_visits(session: Session, now: datetime, report: SweepReport) -> None:
             .where(V.overdue_at == _at(now))))
         report.notifications += _notify_visits(session, V.overdue_at == _at(now), NotificationKind.OVERDUE, now)
 
-    open_ = sa.and_(R.status == RectificationStatus.OPEN, R.due_at.is_not(None))
-    reminded = session.execute(sa.update(R).where(
-        open_, R.reminded_at.is_(None), R.overdue_at.is_(None), R.remind_at <= _at(now), R.due_at > _at(now))
-        .values(reminded_at=_at(now)).execution_options(synchronize_session=False)).rowcount
+    reminded, overdue = _mark_due(session, R, sa.and_(R.status == RectificationStatus.OPEN, R.due_at.is_not(None)),
+                                  now)
     if reminded:
         report.reminders += reminded
         report.notifications += _notify_notices(session, R.reminded_at == _at(now), NotificationKind.REMINDER, now)
-    overdue = session.execute(sa.update(R).where(open_, R.overdue_at.is_(None), R.due_at <= _at(now))
-                              .values(overdue_at=_at(now)).execution_options(synchronize_session=False)).rowcount
     if overdue:
         report.missed += overdue
         report.by_kind[K.RECTIFICATION.name] = report.by_kind.get(K.RECTIFICATION.name, 0) + overdue
         report.notifications += _notify_notices(session, R.overdue_at == _at(now), NotificationKind.OVERDUE, now)
+
+
+def _mark_due(session: Session, model, pending, now: datetime) -> tuple[int, int]:
+    """Mark the `pending` rows of `model` (visits or notices, which share their due-time
+    columns) whose reminder time has come, and those now overdue, each once: two UPDATEs.
+    Returns (reminded, overdue); the marks are `now`, by which their notifications find them."""
+    at = _at(now)
+    reminded = session.execute(sa.update(model).where(
+        pending, model.reminded_at.is_(None), model.overdue_at.is_(None), model.remind_at <= at, model.due_at > at)
+        .values(reminded_at=at).execution_options(synchronize_session=False)).rowcount
+    overdue = session.execute(sa.update(model).where(pending, model.overdue_at.is_(None), model.due_at <= at)
+                              .values(overdue_at=at).execution_options(synchronize_session=False)).rowcount
+    return reminded, overdue
 
 
 def _staff_with_role(role_name, office_column, columns, where):
