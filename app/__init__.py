@@ -9,6 +9,7 @@ from flask_jwt_extended import verify_jwt_in_request
 from flask_login import current_user
 from flask_talisman import Talisman
 
+from .core import search
 from .core.errors import InvalidInput, init_error_handlers
 from .core.extensions import (
     csrf,
@@ -63,6 +64,7 @@ def init_database(app: Flask) -> None:
         for engine in db.engines.values():
             enforce_foreign_keys(engine)
             readers_never_block_writers(engine)
+            search.register_functions(engine)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), compare_type=True, render_as_batch=True)
 
 

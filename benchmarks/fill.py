@@ -42,6 +42,19 @@ class Fill:
         return self.now + self.window
 
 
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database `url` names when it is missing (a fresh machine has only
+    its default ones), connecting to the server's maintenance database to do it."""
+    server, name = url.split("?")[0].rsplit("/", 1)
+    admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": name}):
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+
+
 def schema_url(url: str, schema: str) -> str:
     return f"{url}?options=-csearch_path%3D{schema}"
 
@@ -50,6 +63,7 @@ def filled_app(url: str, schema: str, complaints: int, open_cases: int, reuse: b
                **config):
     """The app on `schema` of the PostgreSQL at `url`, filled unless `reuse` finds a fill of
     the same size there; the cases were received over `span`. Returns (app, Fill)."""
+    ensure_database(url)
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if reuse and conn.scalar(sa.text("SELECT to_regclass(:t)"), {"t": f"{schema}.bench_fill"}):

@@ -23,6 +23,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.fill import ensure_database  # noqa: E402
+
 URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_intake")
 SCHEMA = os.environ.get("BENCH_SCHEMA", "quick_search_bench")
 OFFICES = 10
@@ -38,12 +40,7 @@ def main():
     parser.add_argument("--reuse", action="store_true", help="reuse a schema kept by --keep, skip the fill")
     args = parser.parse_args()
 
-    admin = sa.create_engine(URL.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    database = URL.rsplit("/", 1)[1]
-    with admin.connect() as conn:
-        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": database}):
-            conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
-    admin.dispose()
+    ensure_database(URL)
     bench = sa.create_engine(URL, isolation_level="AUTOCOMMIT")
     if not args.reuse:
         with bench.connect() as conn:

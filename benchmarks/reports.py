@@ -25,6 +25,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.fill import ensure_database  # noqa: E402
+
 URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_h6")
 SCHEMA = os.environ.get("BENCH_SCHEMA", "reports_bench")
 OFFICES = 10
@@ -65,6 +67,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=3, help="runs of each export and of COPY (the best counts)")
     args = parser.parse_args()
 
+    ensure_database(URL)
     admin = sa.create_engine(URL, isolation_level="AUTOCOMMIT")
     if not args.reuse:
         with admin.connect() as conn:

@@ -9,7 +9,8 @@ detail page next to the raw SQL it issues, and each search next to the scan it r
 
 PostgreSQL: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/bench_screens), one
 schema per size (screens_10000, screens_1000000); SQLite: files under BENCH_SQLITE_DIR (default
-/tmp/screens_bench). Both are dropped at the end unless --keep; --reuse measures a kept fill.
+/tmp/screens_bench). Both are dropped at the end unless --keep; --reuse measures a kept fill
+(brought to the migration head first).
 
 The fill is set-based SQL (INSERT … SELECT over generate_series, or a recursive CTE on SQLite),
 loaded with the secondary indexes and triggers set aside and rebuilt afterwards, then analysed:
@@ -29,6 +30,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.fill import ensure_database  # noqa: E402
 
 URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_screens")
 SQLITE_DIR = Path(os.environ.get("BENCH_SQLITE_DIR", "/tmp/screens_bench"))
@@ -82,6 +85,7 @@ def database(kind: str, n: int, fresh: bool) -> str:
     if kind == "pg":
         schema = f"screens_{n}"
         if fresh:
+            ensure_database(URL)
             with sa.create_engine(URL, isolation_level="AUTOCOMMIT").connect() as conn:
                 conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
                 conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
@@ -117,8 +121,8 @@ def prepare(kind: str, n: int, reuse: bool):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "AUTH_RATE_LIMIT": "10000 per minute",
                       "SCHEDULER_IN_PROCESS": False})
     with app.app_context():
+        flask_migrate.upgrade()  # a kept fill is brought to the migration head too
         if not reuse:
-            flask_migrate.upgrade()
             initialise()
             started = time.perf_counter()
             fill(db, n)
@@ -353,6 +357,8 @@ class bulk_load:
         return self
 
     def __exit__(self, failed, *exc):
+        from app.core import search
+
         session = self.db.session
         if failed:
             session.rollback()
@@ -360,10 +366,8 @@ class bulk_load:
         for _name, sql in self.saved:
             session.execute(sa.text(sql))
         if not self.pg:
-            # External-content full-text tables index what the triggers would have added.
-            for (table,) in session.execute(sa.text(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%fts5%'")):
-                session.execute(sa.text(f"INSERT INTO {table}({table}) VALUES ('rebuild')"))
+            # The search tables index what the triggers would have added.
+            search.rebuild_sqlite_tables(session)
         session.commit()
         if not self.pg:
             session.execute(sa.text("PRAGMA synchronous = FULL"))

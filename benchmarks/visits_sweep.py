@@ -20,6 +20,8 @@ from flask import current_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.fill import ensure_database  # noqa: E402
+
 URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SCHEMA = "visits_sweep_bench"
 
@@ -69,6 +71,7 @@ def main():
     parser.add_argument("--overdue-share", type=float, default=0.1)
     args = parser.parse_args()
 
+    ensure_database(URL)
     admin = sa.create_engine(URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))

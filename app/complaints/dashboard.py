@@ -19,7 +19,7 @@ from app.deadlines.workdays import unconfirmed_years
 from . import workflow
 from .deadlines import overdue_clause
 from .filters import FilterDueToday, FilterOverdue, deadline_filter_arg
-from .models import Complaint
+from .models import Complaint, queue_due
 
 # How many of the user's most urgent cases the dashboard lists.
 URGENT_CASES = 8
@@ -71,10 +71,9 @@ def urgent_cases(session: Session, actor: workflow.Actor, limit: int = URGENT_CA
     """The user's most urgent cases: the head of their queue in the queue's own order
     (emergencies first, then the missed or next deadline), read in the order of the queue's
     index over open cases and cut at `limit`, whatever the size of the queue."""
-    due = sa.func.coalesce(Complaint.overdue_since, Complaint.next_due_at)
     return session.scalars(
         sa.select(Complaint).where(workflow.visible_clause(actor), workflow.queue_clause(actor))
-        .order_by(Complaint.urgency.asc(), due.asc().nulls_last(), Complaint.id)
+        .order_by(Complaint.urgency.asc(), queue_due().asc(), Complaint.id)
         .limit(limit)).unique().all()
 
 

@@ -22,7 +22,7 @@ from app.deadlines.enums import DeadlineKind
 from . import finding
 from .deadlines import on_time_clause, overdue_clause
 from .enums import EventKind
-from .models import Complainant, Complaint, ComplaintDeadline, ComplaintEvent
+from .models import Complainant, Complaint, ComplaintDeadline, ComplaintEvent, queue_due
 from .workflow import due_today_clause, queue_clause, visible_clause
 
 # Repeat complaint: the same room and category again within 90 days (domain.md: Statistics).
@@ -310,8 +310,9 @@ QUEUE_ORDER = "queue"
 
 
 def _deadline(direction):
-    due = sa.func.coalesce(Complaint.overdue_since, Complaint.next_due_at)
-    return (due.asc() if direction == "asc" else due.desc()).nulls_last()
+    if direction == "asc":
+        return queue_due().asc()  # a case without a deadline sorts last
+    return sa.func.coalesce(Complaint.overdue_since, Complaint.next_due_at).desc().nulls_last()
 
 
 class ComplaintInterface(ModelInterface):

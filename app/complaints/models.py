@@ -56,10 +56,13 @@ class Complainant(Model):
         # Repeat complaints compare rooms within an office (reports); caller history and
         # quick search look rooms up too.
         sa.Index("ix_complainant_office_room", "office_id", "room"),
-        # Substring search on name, phone and room (core.search; on SQLite: complainant_fts).
+        # Substring search on name, phone and room (core.search; on SQLite: complainant_fts,
+        # and complainant_grams for one or two characters).
         sa.Index("ix_complainant_search_trgm", "name", "phone", "room", postgresql_using="gin",
                  postgresql_ops={"name": "gin_trgm_ops", "phone": "gin_trgm_ops", "room": "gin_trgm_ops"},
                  ).ddl_if(dialect="postgresql"),
+        sa.Index("ix_complainant_search_grams", sa.text("app_grams(name)"), sa.text("app_grams(phone)"),
+                 sa.text("app_grams(room)"), postgresql_using="gin").ddl_if(dialect="postgresql"),
         sa.Index("ix_complainant_office_phone_last4", "office_id", "phone_last4"),
         # Quick search by name, whole or its beginning (LIKE 'prefix%' needs the pattern
         # operator class under any collation but C).
@@ -98,8 +101,11 @@ class CaseCounter(Model):
 OPEN = sa.text("status NOT IN ('CLOSED', 'VOIDED')")
 OVERDUE = sa.text("overdue_since IS NOT NULL")
 OPEN_NOT_OVERDUE = sa.text("status NOT IN ('CLOSED', 'VOIDED') AND overdue_since IS NULL")
-# The deadline a case's badge shows: the oldest missed one, else the next (lists sort by it).
-QUEUE_DUE = sa.text("coalesce(overdue_since, next_due_at)")
+# The deadline a case's badge shows: the oldest missed one, else the next (lists sort by it); a
+# case without one sorts after every date. (A constant rather than NULLS LAST, an order that
+# SQLite's indexes cannot give: the queue would sort every open case.) See queue_due().
+NO_DEADLINE = "9999-12-31 00:00:00"
+QUEUE_DUE = sa.text(f"coalesce(overdue_since, next_due_at, '{NO_DEADLINE}')")
 
 
 class Complaint(Model):
@@ -189,23 +195,31 @@ class Complaint(Model):
         sa.Index("ix_complaint_open_received", "received_at", "id", "tier", "assignee_id", "status",
                  postgresql_where=OPEN, sqlite_where=OPEN),
         # My queue: emergencies first (urgency sorts EMERGENCY < GENERAL), then the missed or
-        # next deadline (QUEUE_DUE, the deadline column's order), per office and for all.
-        sa.Index("ix_complaint_open_office_queue", "office_id", "urgency", QUEUE_DUE, "id",
+        # next deadline (QUEUE_DUE, the deadline column's order), per office and for all; with
+        # what the queue's condition reads, so that the walk in this order stays in the index.
+        sa.Index("ix_complaint_open_office_queue", "office_id", "urgency", QUEUE_DUE, "id", "tier", "assignee_id",
                  postgresql_where=OPEN, sqlite_where=OPEN),
-        sa.Index("ix_complaint_open_queue", "urgency", QUEUE_DUE, "id", postgresql_where=OPEN, sqlite_where=OPEN),
+        sa.Index("ix_complaint_open_queue", "urgency", QUEUE_DUE, "id", "tier", "assignee_id",
+                 postgresql_where=OPEN, sqlite_where=OPEN),
+        # The status filter, newest first, per office and for all offices.
+        sa.Index("ix_complaint_office_status_received", "office_id", "status", "received_at", "id"),
+        sa.Index("ix_complaint_status_received", "status", "received_at", "id"),
         # Overdue cases, newest first (the "overdue" list and tile), and what is due next among
         # the others (the "due today" tile).
         sa.Index("ix_complaint_overdue_office_received", "office_id", "received_at", "id", "status", "overdue_since",
                  postgresql_where=OVERDUE, sqlite_where=OVERDUE),
         sa.Index("ix_complaint_overdue_received", "received_at", "id", "status", "overdue_since",
                  postgresql_where=OVERDUE, sqlite_where=OVERDUE),
-        sa.Index("ix_complaint_due_office", "office_id", "next_due_at", "status", "overdue_since",
+        sa.Index("ix_complaint_due_office", "office_id", "next_due_at", "status", "overdue_since", "tier",
+                 "assignee_id", postgresql_where=OPEN_NOT_OVERDUE, sqlite_where=OPEN_NOT_OVERDUE),
+        sa.Index("ix_complaint_due", "next_due_at", "status", "overdue_since", "tier", "assignee_id",
                  postgresql_where=OPEN_NOT_OVERDUE, sqlite_where=OPEN_NOT_OVERDUE),
-        sa.Index("ix_complaint_due", "next_due_at", "status", "overdue_since",
-                 postgresql_where=OPEN_NOT_OVERDUE, sqlite_where=OPEN_NOT_OVERDUE),
-        # Substring search on the description (core.search; on SQLite: complaint_fts).
+        # Substring search on the description (core.search; on SQLite: complaint_fts, and
+        # complaint_grams for one or two characters).
         sa.Index("ix_complaint_description_trgm", "description", postgresql_using="gin",
                  postgresql_ops={"description": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+        sa.Index("ix_complaint_description_grams", sa.text("app_grams(description)"), postgresql_using="gin",
+                 ).ddl_if(dialect="postgresql"),
         sa.Index("ix_complaint_office_status_tier", "office_id", "status", "tier"),
         sa.Index("ix_complaint_status_tier", "status", "tier"),
         sa.Index("ix_complaint_assignee_status", "assignee_id", "status"),
@@ -230,6 +244,12 @@ class Complaint(Model):
 
     def __repr__(self):
         return f"<Complaint {self.case_number} {self.status.name if self.status else None}>"
+
+
+def queue_due():
+    """QUEUE_DUE as an expression of the model: the queue's and the deadline column's order key,
+    in the words of the queue's indexes."""
+    return sa.func.coalesce(Complaint.overdue_since, Complaint.next_due_at, sa.literal_column(f"'{NO_DEADLINE}'"))
 
 
 def major_candidate():

@@ -28,10 +28,9 @@ from werkzeug.datastructures import ImmutableMultiDict
 from .datamodel import filter_value_schema
 from .errors import UnreadableInput, error_response
 from .extensions import db
+from .lists import count_limit, past_limit_message
 from .schemas import field_messages
 
-# The highest list page an API serves (page × page size stays far inside a database integer).
-MAX_PAGE = 10**6
 # The answers FAB documents as components (`#/components/responses/<code>`).
 _REF = "#/components/responses/{}"
 
@@ -143,7 +142,16 @@ class ModelApi(ModelRestApi):
         page_size = _whole(page_size, self.page_size)
         if page_size < 1:
             page_size = self.page_size
-        return min(max(page, 0), MAX_PAGE), min(page_size, limit)
+        page, page_size = max(page, 0), min(page_size, limit)
+        # Like the screens, a list is paged through up to its count's limit: a deeper page would
+        # read every row before it. (Inside FAB's @safe, a BadRequest is answered with 400.)
+        if page * page_size >= count_limit():
+            raise UnreadableInput(past_limit_message(count_limit()))
+        return page, page_size
+
+    def pre_get_list(self, data):
+        # The count is exact below the lists' limit; at it, it means "at least this many".
+        data["count_capped"] = bool(getattr(data.get("count"), "capped", False))
 
     # ---- _info: the bodies this API takes ----------------------------------------------
 
@@ -189,7 +197,11 @@ class ModelApi(ModelRestApi):
         integer = {"type": "integer"}
         for path, method, amend in (
             ("/{pk}", "get", {"id": integer}),
-            ("/", "get", {"ids": {"type": "array", "items": integer}}),
+            ("/", "get", {"ids": {"type": "array", "items": integer},
+                          "count": {"type": "integer", "description": "Exact below the lists' limit "
+                                    "(LIST_COUNT_LIMIT); at it, the limit (see count_capped)"},
+                          "count_capped": {"type": "boolean", "description": "Whether more rows match "
+                                           "than count says; pages start below the limit"}}),
             ("/_info", "get", {name: {"type": "array", "items": {"type": "object"}}
                                for name in ("add_columns", "edit_columns")}),
         ):

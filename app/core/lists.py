@@ -21,6 +21,12 @@ def count_limit() -> int:
     return current_app.config["LIST_COUNT_LIMIT"]
 
 
+def past_limit_message(limit: int) -> str:
+    """What a list answers when asked for a page starting at or past `limit` (screen and API)."""
+    return _("Only the first %(limit)s rows of this list can be paged through. Narrow the filter "
+             "(for example by the time received) to reach the others.", limit=format_number(limit))
+
+
 class ListCount(int):
     """A count read up to a limit: the exact number below it; at the limit, the limit, shown
     as "10,000+". Pages are reckoned from its value, so paging stops at the limit too."""
@@ -132,9 +138,7 @@ class ScaledList:
         count, rows = query_page(self.datamodel, filters.get_joined_filters(self._base_filters), order_column,
                                  order_direction, page, page_size, limit)
         if count.capped and (page or 0) * page_size >= limit:
-            flash(_("Only the first %(limit)s rows of this list can be paged through. Narrow the filter "
-                    "(for example by the time received) to reach the others.", limit=format_number(limit)),
-                  "warning")
+            flash(past_limit_message(limit), "warning")
         widgets["list"] = self.list_widget(
             label_columns=self.label_columns, include_columns=self.list_columns,
             value_columns=self.datamodel.get_values(rows, self.list_columns), order_columns=self.order_columns,

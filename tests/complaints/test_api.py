@@ -267,7 +267,7 @@ def test_paging_is_clamped_and_never_serves_more_than_the_page_size_limit(api, n
         new_case()
     bot = api("cs")
     served = {}
-    for q in ("(page:-1)", "(page_size:-5)", "(page_size:100000000)", "(page:99999999999999999999)",
+    for q in ("(page:-1)", "(page_size:-5)", "(page_size:100000000)", "(page:1,page_size:100)",
               "(page:-1,page_size:100000000)", "(page_size:0)"):
         response = bot.get(f"/api/v1/complaints/?q={q}")
         assert response.status_code == 200, q
@@ -275,9 +275,29 @@ def test_paging_is_clamped_and_never_serves_more_than_the_page_size_limit(api, n
         served[q] = len(response.json["result"])
     assert served["(page_size:100000000)"] == served["(page:-1,page_size:100000000)"] == limit
     assert served["(page:-1)"] == served["(page_size:-5)"] == served["(page_size:0)"] == 20  # the default page
-    assert served["(page:99999999999999999999)"] == 0  # past the last page
+    assert served["(page:1,page_size:100)"] == 1  # the last page
     for q in ("(page:abc)", "(page_size:'7')", "(page:!t)"):
         assert bot.get(f"/api/v1/complaints/?q={q}").status_code == 400, q
+    # A page starting past the lists' limit would read every row before it: refused, with why.
+    refused = bot.get("/api/v1/complaints/?q=(page:99999999999999999999)")
+    assert refused.status_code == 400 and "缩小" in refused.json["message"]
+
+
+def test_list_counts_stop_at_the_limit_and_say_so(api, new_case, web_app, monkeypatch):
+    monkeypatch.setitem(web_app.config, "LIST_COUNT_LIMIT", 4)
+    cases = [new_case() for _ in range(4)]
+    bot = api("cs")
+    listed = bot.get("/api/v1/complaints/?q=(page_size:2)").json
+    assert (listed["count"], listed["count_capped"]) == (4, False)
+    cases.append(new_case())
+    listed = bot.get("/api/v1/complaints/?q=(page_size:2,order_column:case_number,order_direction:desc)").json
+    assert (listed["count"], listed["count_capped"]) == (4, True)
+    assert listed["ids"] == [cases[4].id, cases[3].id]
+    # The last page within the limit is served; the next one is refused with a message.
+    assert bot.get("/api/v1/complaints/?q=(page:1,page_size:2,order_column:case_number,order_direction:desc)").json["ids"] == [
+        cases[2].id, cases[1].id]
+    refused = bot.get("/api/v1/complaints/?q=(page:2,page_size:2)")
+    assert refused.status_code == 400 and "4" in refused.json["message"] and "缩小" in refused.json["message"]
 
 
 def test_times_outside_2000_to_2099_get_a_field_message_and_write_nothing(api, world, new_case):
