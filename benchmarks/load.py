@@ -14,8 +14,11 @@ throughput, p50/p95/p99 latency and errors per kind, then checks every 201 of th
 against the database: a stored case with the number it was given, no number twice. The server
 is stopped at the end; nothing but 127.0.0.1 is contacted.
 
-    .venv/bin/python benchmarks/load.py [--complaints N] [--reuse] [--keep] [--users 16]
-                                        [--seconds 60] [--workers 4] [--port 8150]
+    .venv/bin/python benchmarks/load.py [--complaints N] [--baseline N] [--reuse] [--keep]
+                                        [--users 16] [--seconds 60] [--workers 4] [--port 8150]
+
+The same mix is first driven against a company of --baseline complaints (10,000; 0 skips it),
+and the large company's throughput and latencies are printed as ratios to it.
 
 Uses BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/bench_sweep) in the
 schema fill_<N> (benchmarks/fill.py); --reuse takes one kept by `benchmarks/sweep.py --keep`
@@ -55,6 +58,7 @@ LISTS = ["/complaints/list/", "/queue/list/", "/complaints/list/?page_ComplaintV
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--complaints", type=int, default=1_000_000)
+    parser.add_argument("--baseline", type=int, default=10_000, help="the small company measured first (0: none)")
     parser.add_argument("--open-share", type=float, default=0.3)
     parser.add_argument("--reuse", action="store_true", help="reuse a kept fill of the same size")
     parser.add_argument("--keep", action="store_true", help="keep the filled schema afterwards")
@@ -66,22 +70,38 @@ def main():
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
 
-    schema = f"fill_{args.complaints}"
-    app, info = filled_app(URL, schema, args.complaints, int(args.complaints * args.open_share), reuse=args.reuse)
-    print(f"fill: {args.complaints:,} complaints ({info.open_cases:,} open) in {schema} "
-          f"({f'{info.seconds:.1f} s' if info.seconds else 'reused'})")
+    sizes = [n for n in (args.baseline, args.complaints) if n]
+    figures = {n: run(n, args) for n in sizes}
+    if len(sizes) == 2:
+        small, large = (figures[n] for n in sizes)
+        print(f"\n{sizes[1]:,} against {sizes[0]:,} complaints (ratio = large / small): throughput "
+              f"{large['throughput']:.1f} / {small['throughput']:.1f} req/s = {large['throughput'] / small['throughput']:.2f}")
+        for kind in MIX:
+            if kind in small["kinds"] and kind in large["kinds"]:
+                (p50a, p95a), (p50b, p95b) = small["kinds"][kind], large["kinds"][kind]
+                print(f"  {kind:<9} p50 {p50a:6.0f} → {p50b:6.0f} ms ({p50b / p50a:4.2f})   "
+                      f"p95 {p95a:6.0f} → {p95b:6.0f} ms ({p95b / p95a:4.2f})")
+
+
+def run(complaints, args) -> dict:
+    """Drive the mix against a company of `complaints` cases; print and return its figures."""
+    schema = f"fill_{complaints}"
+    app, info = filled_app(URL, schema, complaints, int(complaints * args.open_share), reuse=args.reuse)
+    print(f"\nfill: {complaints:,} complaints ({info.open_cases:,} open) in {schema} "
+          f"({f'{info.seconds:.1f} s' if info.seconds else 'reused'})", flush=True)
     try:
         with app.app_context():
             targets = Targets.read(args.seed)
         with serve(schema, args.port, args.workers) as base:
             print(f"gunicorn: {args.workers} workers on {base}; {args.users} users, {args.warmup:.0f} s warm-up, "
-                  f"{args.seconds:.0f} s measured (the machine is shared with other work)")
+                  f"{args.seconds:.0f} s measured (the machine is shared with other work)", flush=True)
             results, created = drive(base, targets, args)
         with app.app_context():
-            report(results, created, args.seconds)
+            figures = report(results, created, args.seconds)
             from app.core.extensions import db
             db.session.remove()
             db.engine.dispose()
+        return figures
     finally:
         if not args.keep:
             drop(URL, schema)
@@ -264,7 +284,8 @@ def drive(base, targets, args):
     return results, created
 
 
-def report(results, created, seconds):
+def report(results, created, seconds) -> dict:
+    """Print the run's figures; return its throughput and (p50, p95) ms per kind."""
     from app.core.extensions import db
 
     by_kind = defaultdict(list)
@@ -273,6 +294,7 @@ def report(results, created, seconds):
     errors = [error for *_, error in results if error]
     print(f"throughput: {len(results):,} requests in {seconds:.0f} s = {len(results) / seconds:.1f} req/s; "
           f"errors {len(errors)}")
+    figures = {"throughput": len(results) / seconds, "kinds": {}}
     for kind in MIX:
         rows = by_kind.get(kind, [])
         if not rows:
@@ -280,6 +302,7 @@ def report(results, created, seconds):
         times = sorted(elapsed * 1000 for _, elapsed, _ in rows)
         q = statistics.quantiles(times, n=100, method="inclusive") if len(times) > 1 else times * 99
         failed = sum(1 for *_, error in rows if error)
+        figures["kinds"][kind] = (q[49], q[94])
         print(f"  {kind:<9} {len(rows):>6,} requests  p50 {q[49]:7.0f} ms  p95 {q[94]:7.0f} ms  "
               f"p99 {q[98]:7.0f} ms  errors {failed}")
     print(f"  statuses: {dict(sorted(Counter(str(status) for _, status, *_ in results).items()))}")
@@ -293,6 +316,7 @@ def report(results, created, seconds):
     numbers = [n for _, n in created]
     print(f"intake check: {len(created):,} answered 201 (warm-up included), {len(stored):,} stored with their "
           f"number, {len(wrong)} missing or different, {len(numbers) - len(set(numbers))} numbers given twice")
+    return figures
 
 
 if __name__ == "__main__":

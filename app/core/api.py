@@ -142,12 +142,15 @@ class ModelApi(ModelRestApi):
         page_size = _whole(page_size, self.page_size)
         if page_size < 1:
             page_size = self.page_size
-        page, page_size = max(page, 0), min(page_size, limit)
+        return max(page, 0), min(page_size, limit)
+
+    def get_list_headless(self, **kwargs):
         # Like the screens, a list is paged through up to its count's limit: a deeper page would
-        # read every row before it. (Inside FAB's @safe, a BadRequest is answered with 400.)
+        # read every row before it. A readable request this list will not serve: 422.
+        page, page_size = self._handle_page_args(kwargs.get("rison", {}))
         if page * page_size >= count_limit():
-            raise UnreadableInput(past_limit_message(count_limit()))
-        return page, page_size
+            return self.response_422(past_limit_message(count_limit()))
+        return super().get_list_headless(**kwargs)
 
     def pre_get_list(self, data):
         # The count is exact below the lists' limit; at it, it means "at least this many".

@@ -126,7 +126,12 @@ def contains(dialect: str, table, columns, text: str):
     # The whole (short) text is one gram of every text that contains it. lower() as ILIKE folds.
     gram = sa.cast(postgresql.array([sa.func.lower(text)]), postgresql.ARRAY(sa.Text))
     indexed = sa.or_(*(sa.func.app_grams(column).op("@>")(gram) for column in columns))
-    return sa.and_(indexed, scan_clause(columns, text))
+    # The check in ILIKE's own terms (on PostgreSQL, ILIKE compares the lower-cased texts),
+    # written so that the trigram index, which would read all of itself for two characters,
+    # is not offered to serve it.
+    pattern = like_pattern(text)
+    checked = sa.or_(*(sa.func.lower(column).like(sa.func.lower(pattern), escape=_ESCAPE) for column in columns))
+    return sa.and_(indexed, checked)
 
 
 def _matching(tables: dict, table, columns, query: str):
