@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.fill import ensure_database  # noqa: E402
+from benchmarks.fill import ensure_database
 
 URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_h6")
 SCHEMA = os.environ.get("BENCH_SCHEMA", "reports_bench")

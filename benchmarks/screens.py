@@ -31,7 +31,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.fill import ensure_database  # noqa: E402
+from benchmarks.fill import ensure_database
 
 URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_screens")
 SQLITE_DIR = Path(os.environ.get("BENCH_SQLITE_DIR", "/tmp/screens_bench"))

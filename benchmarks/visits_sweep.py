@@ -20,7 +20,7 @@ from flask import current_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.fill import ensure_database  # noqa: E402
+from benchmarks.fill import ensure_database
 
 URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SCHEMA = "visits_sweep_bench"
