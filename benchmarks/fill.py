@@ -59,6 +59,29 @@ def schema_url(url: str, schema: str) -> str:
     return f"{url}?options=-csearch_path%3D{schema}"
 
 
+def schema_app(url: str, schema: str, fresh: bool = True, **config):
+    """The app on `schema` of the PostgreSQL at `url` (the database created when missing). A
+    fresh schema is made empty, brought to the migration head and given the app's set-up; an
+    existing one (a fill kept by --keep) is brought to the head only."""
+    import flask_migrate
+
+    from app.setup import initialise
+
+    ensure_database(url)
+    if fresh:
+        drop(url, schema)
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        admin.dispose()
+    app = _app(url, schema, config)
+    with app.app_context():
+        flask_migrate.upgrade()
+        if fresh:
+            initialise()
+    return app
+
+
 def filled_app(url: str, schema: str, complaints: int, open_cases: int, reuse: bool = False, span: timedelta = SPAN,
                **config):
     """The app on `schema` of the PostgreSQL at `url`, filled unless `reuse` finds a fill of
@@ -69,22 +92,15 @@ def filled_app(url: str, schema: str, complaints: int, open_cases: int, reuse: b
         if reuse and conn.scalar(sa.text("SELECT to_regclass(:t)"), {"t": f"{schema}.bench_fill"}):
             found = conn.execute(sa.text(f"SELECT now_utc, window_s, complaints, open_cases FROM {schema}.bench_fill")).one()
             if (found.complaints, found.open_cases) == (complaints, open_cases):
-                app = _app(url, schema, config)
-                return app, Fill(found.now_utc.replace(tzinfo=UTC), timedelta(seconds=found.window_s),
-                                 complaints, open_cases)
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+                admin.dispose()
+                return schema_app(url, schema, fresh=False, **config), Fill(
+                    found.now_utc.replace(tzinfo=UTC), timedelta(seconds=found.window_s), complaints, open_cases)
     admin.dispose()
-    app = _app(url, schema, config)
-    import flask_migrate
-
+    app = schema_app(url, schema, **config)
     from app.core import clock
     from app.core.extensions import db
-    from app.setup import initialise
 
     with app.app_context():
-        flask_migrate.upgrade()
-        initialise()
         started = time.perf_counter()
         info = Fill(clock.now().replace(second=0, microsecond=0), WINDOW, complaints, open_cases, span)
         fill(db, info)

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.fill import ensure_database
+from benchmarks.fill import drop, schema_app
 
 URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_intake")
 SCHEMA = os.environ.get("BENCH_SCHEMA", "quick_search_bench")
@@ -40,27 +40,12 @@ def main():
     parser.add_argument("--reuse", action="store_true", help="reuse a schema kept by --keep, skip the fill")
     args = parser.parse_args()
 
-    ensure_database(URL)
-    bench = sa.create_engine(URL, isolation_level="AUTOCOMMIT")
-    if not args.reuse:
-        with bench.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-    os.environ["DATABASE_URL"] = f"{URL}?options=-csearch_path%3D{SCHEMA}"
-
-    import flask_migrate
-
-    from app import create_app
+    app = schema_app(URL, SCHEMA, fresh=not args.reuse, WTF_CSRF_ENABLED=False, AUTH_RATE_LIMIT="1000 per minute")
     from app.core.extensions import db
-    from app.setup import initialise
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"], "WTF_CSRF_ENABLED": False,
-                      "AUTH_RATE_LIMIT": "1000 per minute"})
     try:
         with app.app_context():
             if not args.reuse:
-                flask_migrate.upgrade()
-                initialise()
                 started = time.perf_counter()
                 fill(db, args.complaints)
                 print(f"fill: {args.complaints:,} complaints of {args.complaints // 2:,} residents in {OFFICES} "
@@ -73,8 +58,7 @@ def main():
             db.engine.dispose()
     finally:
         if not args.keep:
-            with bench.connect() as conn:
-                conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            drop(URL, SCHEMA)
 
 
 def fill(db, n):

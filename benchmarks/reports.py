@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.fill import ensure_database
+from benchmarks.fill import drop, schema_app
 
 URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/bench_h6")
 SCHEMA = os.environ.get("BENCH_SCHEMA", "reports_bench")
@@ -67,31 +67,16 @@ def main():
     parser.add_argument("--repeat", type=int, default=3, help="runs of each export and of COPY (the best counts)")
     args = parser.parse_args()
 
-    ensure_database(URL)
-    admin = sa.create_engine(URL, isolation_level="AUTOCOMMIT")
-    if not args.reuse:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-    os.environ["DATABASE_URL"] = f"{URL}?options=-csearch_path%3D{SCHEMA}"
-
-    import flask_migrate
-
-    from app import create_app
+    app = schema_app(URL, SCHEMA, fresh=not args.reuse, WTF_CSRF_ENABLED=False, AUTH_RATE_LIMIT="1000 per minute")
     from app.core import clock
     from app.core.extensions import db
-    from app.setup import initialise
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"], "WTF_CSRF_ENABLED": False,
-                      "AUTH_RATE_LIMIT": "1000 per minute"})
     try:
         with app.app_context():
             now = clock.now()
             if args.reuse:
                 office_ids = list(db.session.scalars(sa.text("SELECT id FROM office WHERE code LIKE 'B%' ORDER BY code")))
             else:
-                flask_migrate.upgrade()
-                initialise()
                 started = time.perf_counter()
                 office_ids = fill(db, args.complaints, now)
                 print(f"fill: {args.complaints:,} complaints in {OFFICES} offices, "
@@ -105,8 +90,7 @@ def main():
             db.engine.dispose()
     finally:
         if not args.keep:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            drop(URL, SCHEMA)
 
 
 def fill(db, n, now) -> list[int]:

@@ -20,7 +20,7 @@ from flask import current_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.fill import ensure_database
+from benchmarks.fill import drop, schema_app
 
 URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SCHEMA = "visits_sweep_bench"
@@ -71,27 +71,14 @@ def main():
     parser.add_argument("--overdue-share", type=float, default=0.1)
     args = parser.parse_args()
 
-    ensure_database(URL)
-    admin = sa.create_engine(URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-    url = f"{URL}?options=-csearch_path%3D{SCHEMA}"
-
-    import flask_migrate
-
-    from app import create_app
+    app = schema_app(URL, SCHEMA)
     from app.core import clock
     from app.core.extensions import db
     from app.deadlines.sweep import SweepReport
-    from app.setup import initialise
     from app.visits.deadlines import sweep_visits
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     try:
         with app.app_context():
-            flask_migrate.upgrade()
-            initialise()
             now = clock.now()
             started = time.perf_counter()
             overdue, soon = fill(db, args.visits, args.overdue_share, now)
@@ -122,8 +109,7 @@ def main():
             db.session.remove()
             db.engine.dispose()
     finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        drop(URL, SCHEMA)
 
 
 if __name__ == "__main__":

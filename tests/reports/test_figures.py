@@ -47,6 +47,7 @@ def report(world, period=NOVEMBER, by="gm", office=None):
 
 def test_an_empty_period_shows_dashes_and_zero_counts_never_a_division_by_zero(world, now):
     r = report(world, rules.Period.month(2025, 3))
+    # No case resolved in the period: the report's time-to-resolve figures are absent ("—").
     assert (r.total.received, r.total.resolved, r.total.open, r.total.overdue) == (0, 0, 0, 0)
     assert r.total.return_visit_rate.value is None and r.total.resolve_avg_seconds is None
     assert r.total.resolve_p90_seconds is None and r.pareto() == []
@@ -86,6 +87,8 @@ def test_counts_cover_cases_received_in_the_local_month_per_office_and_in_total(
 
 
 def test_time_to_resolve_is_averaged_and_its_90th_percentile_is_the_nearest_rank(world, case):
+    # "Time to resolve" is a figure of the report, computed from the times stored on the cases
+    # (set here): no clock is read or measured.
     for hours in range(1, 11):                        # resolved after 1 h, 2 h, … 10 h
         c = case(at(hours))
         act(world, c, "resolve", at(hours) + timedelta(hours=hours), result="处理完毕")
